@@ -1,0 +1,47 @@
+// file-store (hub): owns the SQLite metadata (storage/server_db) and the
+// content-addressed object store. All hub state changes go through this
+// one actor, in order, so each commit sees the state the previous one
+// left. It runs detached (own thread) because SQLite, fsync and hashing
+// block. For each change it asks the conflict-resolver, commits object
+// then metadata, and tells the client-registry to fan the event out.
+#pragma once
+
+#include <memory>
+
+#include <caf/typed_actor.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/actor_system.hpp>
+
+#include "actors/client_registry.h"
+#include "actors/conflict_resolver.h"
+#include "actors/messages.h"
+
+namespace syncer {
+
+using file_store_actor = caf::typed_actor<
+    // POST /register: existing record when the name is known.
+    caf::replies_to<register_atom, std::string>::with<client_record>,
+    // Is this client id registered? (WebSocket upgrade, X-Client-Id)
+    caf::replies_to<client_atom, std::string>::with<std::optional<client_record>>,
+    // POST /sync: the client's list -> what each side must send.
+    caf::replies_to<sync_atom, std::vector<file_entry>>::with<sync_plan>,
+    // upload / link / mkdir / delete
+    caf::replies_to<commit_atom, incoming_change>::with<change_result>,
+    // GET /files (bool: include deleted)
+    caf::replies_to<list_atom, bool>::with<std::vector<file_entry>>,
+    // GET /download: current entry + object file
+    caf::replies_to<lookup_atom, std::string>::with<file_lookup>,
+    // conflicts (bool: open only)
+    caf::replies_to<conflicts_atom, bool>::with<std::vector<conflict_record>>,
+    caf::replies_to<inspect_atom>::with<actor_state>>;
+
+struct file_store_config {
+  std::string data_dir;  // holds meta.db and objects/
+};
+
+// Opens the database and object store; throws std::runtime_error with one
+// clear sentence when the data dir cannot be used.
+file_store_actor spawn_file_store(caf::actor_system& sys, const file_store_config& config,
+                                  conflict_resolver_actor resolver, client_registry_actor registry);
+
+}  // namespace syncer

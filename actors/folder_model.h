@@ -1,0 +1,42 @@
+// folder-model (client): the one owner of the client index
+// (.syncer/index.db). Turns watcher batches into hash requests and new
+// versions, hub events into downloads, runs the initial and reconnect
+// reconciliation (POST /sync), and keeps the uploader and downloader busy.
+// A path being downloaded is not re-examined until the download is done,
+// which is how the client's own writes are not echoed back.
+#pragma once
+
+#include <caf/typed_actor.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/actor_system.hpp>
+
+#include "actors/client_messages.h"
+#include "actors/downloader.h"
+#include "actors/hasher.h"
+#include "actors/hub_api.h"
+#include "actors/uploader.h"
+#include "actors/watcher.h"
+
+namespace syncer {
+
+using folder_model_actor = caf::typed_actor<
+    caf::reacts_to<changed_atom, std::vector<std::string>>,
+    caf::reacts_to<rescan_atom>,
+    caf::reacts_to<hub_event_atom, hub_event>,
+    caf::reacts_to<online_atom>,   // event stream (re)connected: reconcile
+    caf::reacts_to<offline_atom>,  // event stream lost
+    caf::reacts_to<poll_atom>,     // internal timer
+    caf::replies_to<inspect_atom>::with<actor_state>>;
+
+struct folder_model_config {
+  std::string root;          // absolute sync folder
+  std::string client_name;
+  std::string client_id;     // from registration
+  std::function<bool(const std::string&, bool)> is_ignored;  // (rel path, is_dir)
+};
+
+folder_model_actor spawn_folder_model(caf::actor_system& sys, folder_model_config config,
+                                      hub_api_factory hub, hasher_actor hasher,
+                                      uploader_actor uploader, downloader_actor downloader);
+
+}  // namespace syncer

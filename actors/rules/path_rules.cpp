@@ -1,0 +1,137 @@
+#include "actors/rules/path_rules.h"
+
+#include <vector>
+
+namespace syncer {
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+bool valid_utf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    size_t extra = 0;
+    if (c < 0x80) extra = 0;
+    else if ((c & 0xE0) == 0xC0 && c >= 0xC2) extra = 1;
+    else if ((c & 0xF0) == 0xE0) extra = 2;
+    else if ((c & 0xF8) == 0xF0 && c <= 0xF4) extra = 3;
+    else return false;
+    if (i + extra >= s.size()) return false;
+    for (size_t k = 1; k <= extra; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
+    i += extra + 1;
+  }
+  return true;
+}
+
+constexpr size_t max_path_bytes = 4096;
+constexpr size_t max_component_bytes = 255;
+
+}  // namespace
+
+std::optional<std::string> percent_decode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out += text[i];
+      continue;
+    }
+    if (i + 2 >= text.size()) return std::nullopt;
+    int hi = hex_value(text[i + 1]);
+    int lo = hex_value(text[i + 2]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out += static_cast<char>(hi * 16 + lo);
+    i += 2;
+  }
+  return out;
+}
+
+std::string percent_encode_path(std::string_view path) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (char ch : path) {
+    auto c = static_cast<unsigned char>(ch);
+    bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                c == '-' || c == '_' || c == '.' || c == '~' || c == '/';
+    if (keep) {
+      out += ch;
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> normalize_sync_path(std::string_view path, std::string* error) {
+  auto fail = [&](const char* why) -> std::optional<std::string> {
+    if (error) *error = why;
+    return std::nullopt;
+  };
+  if (path.empty()) return fail("path is empty");
+  if (path.size() > max_path_bytes) return fail("path is too long");
+  if (path.front() == '/') return fail("path must be relative, not absolute");
+  for (char ch : path) {
+    auto c = static_cast<unsigned char>(ch);
+    if (c == 0) return fail("path contains a NUL byte");
+    if (c == '\\') return fail("path contains a backslash");
+    if (c < 0x20 || c == 0x7F) return fail("path contains a control character");
+  }
+  if (!valid_utf8(path)) return fail("path is not valid UTF-8");
+  if (path.size() >= 2 && path[1] == ':') return fail("path must be relative, not a drive path");
+
+  std::string out;
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t slash = path.find('/', start);
+    if (slash == std::string_view::npos) slash = path.size();
+    auto part = path.substr(start, slash - start);
+    start = slash + 1;
+    if (part.empty() || part == ".") continue;
+    if (part == "..") return fail("path contains a '..' component");
+    if (part.size() > max_component_bytes) return fail("a path component is too long");
+    if (!out.empty()) out += '/';
+    out += part;
+  }
+  if (out.empty()) return fail("path names the sync root itself");
+  return out;
+}
+
+bool is_internal_path(std::string_view p) {
+  return p == ".syncer" || p.substr(0, 8) == ".syncer/";
+}
+
+std::string conflict_copy_path(std::string_view path, std::string_view timestamp,
+                               std::string_view client_name) {
+  auto slash = path.rfind('/');
+  size_t name_start = slash == std::string_view::npos ? 0 : slash + 1;
+  auto name = path.substr(name_start);
+  auto dot = name.rfind('.');
+  std::string marker = ".sync-conflict-" + std::string(timestamp) + "-" + std::string(client_name);
+  std::string out(path.substr(0, name_start));
+  if (dot == std::string_view::npos || dot == 0) {
+    out += name;
+    out += marker;
+  } else {
+    out += name.substr(0, dot);
+    out += marker;
+    out += name.substr(dot);
+  }
+  return out;
+}
+
+bool is_conflict_copy(std::string_view path) {
+  auto slash = path.rfind('/');
+  auto name = slash == std::string_view::npos ? path : path.substr(slash + 1);
+  return name.find(".sync-conflict-") != std::string_view::npos;
+}
+
+}  // namespace syncer

@@ -1,0 +1,44 @@
+// The client's index of what it last synced, in <sync>/.syncer/index.db:
+// one row per path (file, folder or tombstone) with sha256, size, mtime
+// and version vector, plus a small key/value table (client id, last sync).
+// A restart compares the disk with it to find offline edits and deletions
+// without re-hashing unchanged files. Not thread-safe: one owner.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "actors/rules/file_entry.h"
+
+namespace SQLite { class Database; }
+
+namespace syncer {
+
+class client_index {
+ public:
+  static std::unique_ptr<client_index> open(const std::string& file, std::string* error);
+  // Read-only open for `syncer status` while the daemon may run.
+  static std::unique_ptr<client_index> open_read_only(const std::string& file, std::string* error);
+  ~client_index();
+
+  std::optional<file_entry> get(const std::string& path);
+  std::vector<file_entry> all();
+  // Upserts in one transaction.
+  void put(const std::vector<file_entry>& entries);
+  void put(const file_entry& entry);
+  void erase(const std::string& path);
+
+  std::optional<std::string> get_meta(const std::string& key);
+  void set_meta(const std::string& key, const std::string& value);
+
+  size_t count(bool include_deleted);
+
+ private:
+  explicit client_index(std::unique_ptr<SQLite::Database> db);
+  std::unique_ptr<SQLite::Database> db_;
+};
+
+}  // namespace syncer

@@ -1,0 +1,40 @@
+// Content-addressed object store of the hub: objects/<aa>/<sha256>.
+// Incoming bytes land in tmp/, are fsynced, then renamed into place, so a
+// crash leaves either no object or a whole one, never a half file.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace syncer {
+
+class object_store {
+ public:
+  // Creates <root>/objects and <root>/tmp when missing; clears leftovers
+  // of an earlier crash from tmp/.
+  explicit object_store(std::string root);
+
+  // A fresh, unique path under tmp/ for an incoming upload.
+  std::string new_temp_path();
+
+  // fsyncs `temp_path`, renames it to the object named `sha256` (or drops
+  // it when that object already exists) and fsyncs the directory.
+  bool commit(const std::string& temp_path, const std::string& sha256, std::string* error);
+
+  bool contains(const std::string& sha256) const;
+  std::string object_path(const std::string& sha256) const;
+  // Size in bytes, nullopt when missing.
+  std::optional<uint64_t> object_size(const std::string& sha256) const;
+
+  const std::string& root() const { return root_; }
+
+ private:
+  std::string root_;
+};
+
+// fsync a file / a directory by path. false on error.
+bool fsync_path(const std::string& path);
+bool fsync_directory(const std::string& dir);
+
+}  // namespace syncer

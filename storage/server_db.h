@@ -1,0 +1,78 @@
+// The hub's metadata in SQLite (WAL): clients, current files, every
+// version of every file, conflicts, and a sync log. Knows nothing of
+// actors or the network. Not thread-safe: one owner (the metadata actor).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "actors/rules/file_entry.h"
+
+namespace SQLite { class Database; }
+
+namespace syncer {
+
+struct client_record {
+  std::string id;    // short random hex, the key in version vectors
+  std::string name;
+  int64_t created_ns = 0;
+  int64_t last_seen_ns = 0;
+};
+
+struct conflict_record {
+  int64_t id = 0;
+  std::string path;          // the path both sides edited (winner keeps it)
+  std::string copy_path;     // where the loser's content lives
+  std::string winner_origin; // client ids
+  std::string loser_origin;
+  int64_t detected_ns = 0;
+  bool open = true;          // false once the copy was deleted
+};
+
+class server_db {
+ public:
+  // Opens or creates the database file, enables WAL, creates the schema.
+  // nullptr + `error` on failure.
+  static std::unique_ptr<server_db> open(const std::string& file, std::string* error);
+  ~server_db();
+
+  // Returns the existing record when `name` is already registered.
+  client_record register_client(const std::string& name, int64_t now_ns);
+  std::optional<client_record> find_client(const std::string& id);
+  std::vector<client_record> list_clients();
+  void touch_client(const std::string& id, int64_t now_ns);
+
+  std::optional<file_entry> get_file(const std::string& path);
+  std::vector<file_entry> list_files(bool include_deleted);
+  // Entries whose sequence is greater than `after_sequence`, ordered.
+  std::vector<file_entry> changes_since(uint64_t after_sequence);
+
+  // Stores `entries` as the new current state of their paths and appends
+  // each to the version history, in ONE transaction. Assigns increasing
+  // sequence numbers (written back into `entries`).
+  void put_files(std::vector<file_entry>& entries);
+
+  // Every stored version of one path, oldest first.
+  std::vector<file_entry> history(const std::string& path);
+  // True when some version still references the object.
+  bool object_referenced(const std::string& sha256);
+
+  int64_t add_conflict(const conflict_record& record);
+  std::vector<conflict_record> list_conflicts(bool open_only);
+  void close_conflicts_for_copy(const std::string& copy_path);
+
+  uint64_t last_sequence();
+  size_t file_count(bool include_deleted);
+
+  void log_event(int64_t now_ns, const std::string& client_id, const std::string& action,
+                 const std::string& path, const std::string& detail);
+
+ private:
+  explicit server_db(std::unique_ptr<SQLite::Database> db);
+  std::unique_ptr<SQLite::Database> db_;
+};
+
+}  // namespace syncer
