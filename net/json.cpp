@@ -1,0 +1,459 @@
+#include "net/json.h"
+
+#include <cstdio>
+
+#include <simdjson.h>
+
+namespace syncer::json {
+namespace dom = simdjson::dom;
+
+// ---------------------------------------------------------------- writing
+
+std::string quote(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 2);
+  out += '"';
+  for (char ch : text) {
+    auto c = static_cast<unsigned char>(ch);
+    switch (ch) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += ch;
+        }
+    }
+  }
+  out += '"';
+  return out;
+}
+
+std::string error_body(std::string_view message) { return "{\"error\":" + quote(message) + "}"; }
+
+std::string version_json(const version_vector& v) {
+  std::string out = "{";
+  bool first = true;
+  for (const auto& [id, counter] : v.counters()) {
+    if (!first) out += ',';
+    first = false;
+    out += quote(id);
+    out += ':';
+    out += std::to_string(counter);
+  }
+  out += '}';
+  return out;
+}
+
+namespace {
+
+void append_entry_fields(std::string& out, const file_entry& e) {
+  out += "\"path\":" + quote(e.path);
+  out += ",\"sha256\":" + quote(e.sha256);
+  out += ",\"size\":" + std::to_string(e.size);
+  out += ",\"mtime\":" + std::to_string(e.mtime_ns);
+  out += ",\"version\":" + version_json(e.version);
+  out += std::string(",\"deleted\":") + (e.deleted ? "true" : "false");
+  out += std::string(",\"type\":") + (e.is_dir ? "\"dir\"" : "\"file\"");
+  out += ",\"origin\":" + quote(e.origin);
+  out += ",\"sequence\":" + std::to_string(e.sequence);
+}
+
+}  // namespace
+
+std::string entry_json(const file_entry& e) {
+  std::string out = "{";
+  append_entry_fields(out, e);
+  out += '}';
+  return out;
+}
+
+std::string entries_json(const std::vector<file_entry>& entries, std::string_view key) {
+  std::string out = "{" + quote(key) + ":[";
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (i) out += ',';
+    out += entry_json(entries[i]);
+  }
+  out += "]}";
+  return out;
+}
+
+namespace {
+std::string string_array(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ',';
+    out += quote(items[i]);
+  }
+  return out + "]";
+}
+std::string entry_array(const std::vector<file_entry>& items) {
+  std::string out = "[";
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ',';
+    out += entry_json(items[i]);
+  }
+  return out + "]";
+}
+}  // namespace
+
+std::string sync_plan_json(const sync_plan& plan) {
+  return "{\"upload\":" + string_array(plan.upload) + ",\"download\":" + entry_array(plan.download) +
+         ",\"delete\":" + entry_array(plan.remove) + ",\"conflicts\":" + string_array(plan.conflicts) +
+         "}";
+}
+
+std::string change_result_json(const change_result& r) {
+  std::string out = "{";
+  append_entry_fields(out, r.entry);
+  out += ",\"result\":" + quote(r.kind);
+  out += ",\"conflict_copy\":" + (r.conflict_copy ? entry_json(*r.conflict_copy) : std::string("null"));
+  if (!r.error.empty()) out += ",\"error\":" + quote(r.error);
+  out += '}';
+  return out;
+}
+
+std::string event_json(const hub_event& ev) {
+  const auto& e = ev.entry;
+  std::string out = "{\"type\":" + quote(ev.type) + ",";
+  append_entry_fields(out, e);
+  out += '}';
+  return out;
+}
+
+std::string actor_states_json(std::string_view node_role, const std::vector<actor_state>& states) {
+  std::string out = "{\"node\":" + quote(node_role) + ",\"actors\":[";
+  for (size_t i = 0; i < states.size(); ++i) {
+    const auto& s = states[i];
+    if (i) out += ',';
+    out += "{\"name\":" + quote(s.name) + ",\"counters\":{";
+    bool first = true;
+    for (const auto& [k, v] : s.counters) {
+      if (!first) out += ',';
+      first = false;
+      out += quote(k) + ":" + std::to_string(v);
+    }
+    out += "},\"info\":{";
+    first = true;
+    for (const auto& [k, v] : s.info) {
+      if (!first) out += ',';
+      first = false;
+      out += quote(k) + ":" + quote(v);
+    }
+    out += "}}";
+  }
+  return out + "]}";
+}
+
+std::string conflicts_json(const std::vector<conflict_record>& conflicts) {
+  std::string out = "{\"conflicts\":[";
+  for (size_t i = 0; i < conflicts.size(); ++i) {
+    const auto& c = conflicts[i];
+    if (i) out += ',';
+    out += "{\"id\":" + std::to_string(c.id) + ",\"path\":" + quote(c.path) +
+           ",\"copy_path\":" + quote(c.copy_path) + ",\"winner_origin\":" + quote(c.winner_origin) +
+           ",\"loser_origin\":" + quote(c.loser_origin) +
+           ",\"detected\":" + std::to_string(c.detected_ns) +
+           ",\"open\":" + (c.open ? "true" : "false") + "}";
+  }
+  return out + "]}";
+}
+
+// ---------------------------------------------------------------- parsing
+
+namespace {
+
+// One parser per thread: simdjson parsers reuse their buffers.
+dom::parser& thread_parser() {
+  thread_local dom::parser parser;
+  return parser;
+}
+
+bool parse_document(std::string_view body, dom::element* out, std::string* error) {
+  simdjson::padded_string padded(body);
+  // The parser's document must outlive `out`; parse into the thread's
+  // parser, whose document lives until the next parse on this thread.
+  auto result = thread_parser().parse(padded);
+  if (result.error()) {
+    if (error) *error = std::string("malformed JSON: ") + simdjson::error_message(result.error());
+    return false;
+  }
+  *out = result.value_unsafe();
+  return true;
+}
+
+bool fail(std::string* error, std::string message) {
+  if (error) *error = std::move(message);
+  return false;
+}
+
+bool read_string(dom::object obj, const char* key, std::string* out, bool required, std::string* error) {
+  auto field = obj[key];
+  if (field.error() == simdjson::NO_SUCH_FIELD) return required ? fail(error, std::string("missing field '") + key + "'") : true;
+  std::string_view sv;
+  if (field.get(sv)) {
+    if (field.is_null() && !required) return true;
+    return fail(error, std::string("field '") + key + "' must be a string");
+  }
+  *out = std::string(sv);
+  return true;
+}
+
+bool read_uint(dom::object obj, const char* key, uint64_t* out, bool required, std::string* error) {
+  auto field = obj[key];
+  if (field.error() == simdjson::NO_SUCH_FIELD) return required ? fail(error, std::string("missing field '") + key + "'") : true;
+  uint64_t v;
+  if (field.get(v)) return fail(error, std::string("field '") + key + "' must be a non-negative integer");
+  *out = v;
+  return true;
+}
+
+bool read_int(dom::object obj, const char* key, int64_t* out, bool required, std::string* error) {
+  auto field = obj[key];
+  if (field.error() == simdjson::NO_SUCH_FIELD) return required ? fail(error, std::string("missing field '") + key + "'") : true;
+  int64_t v;
+  if (field.get(v)) return fail(error, std::string("field '") + key + "' must be an integer");
+  *out = v;
+  return true;
+}
+
+bool read_bool(dom::object obj, const char* key, bool* out, std::string* error) {
+  auto field = obj[key];
+  if (field.error() == simdjson::NO_SUCH_FIELD) return true;
+  bool v;
+  if (field.get(v)) return fail(error, std::string("field '") + key + "' must be true or false");
+  *out = v;
+  return true;
+}
+
+bool read_version(dom::object obj, const char* key, version_vector* out, std::string* error) {
+  auto field = obj[key];
+  if (field.error() == simdjson::NO_SUCH_FIELD) return true;
+  if (field.is_null()) return true;
+  dom::object vobj;
+  if (field.get(vobj)) return fail(error, std::string("field '") + key + "' must be an object of counters");
+  version_vector v;
+  for (auto [id, value] : vobj) {
+    uint64_t counter;
+    if (value.get(counter)) return fail(error, "version counters must be non-negative integers");
+    if (id.empty() || id.find_first_of(",: ") != std::string_view::npos)
+      return fail(error, "version ids must be non-empty and contain no ',', ':' or space");
+    v.set(std::string(id), counter);
+  }
+  *out = std::move(v);
+  return true;
+}
+
+bool read_entry(dom::element el, file_entry* e, bool path_required, std::string* error) {
+  dom::object obj;
+  if (el.get(obj)) return fail(error, "a file entry must be a JSON object");
+  if (!read_string(obj, "path", &e->path, path_required, error)) return false;
+  if (!read_string(obj, "sha256", &e->sha256, false, error)) return false;
+  if (!read_uint(obj, "size", &e->size, false, error)) return false;
+  if (!read_int(obj, "mtime", &e->mtime_ns, false, error)) return false;
+  if (!read_version(obj, "version", &e->version, error)) return false;
+  if (!read_bool(obj, "deleted", &e->deleted, error)) return false;
+  std::string type = "file";
+  if (!read_string(obj, "type", &type, false, error)) return false;
+  if (type != "file" && type != "dir") return fail(error, "field 'type' must be \"file\" or \"dir\"");
+  e->is_dir = type == "dir";
+  if (!read_string(obj, "origin", &e->origin, false, error)) return false;
+  if (!read_uint(obj, "sequence", &e->sequence, false, error)) return false;
+  return true;
+}
+
+bool read_entry_array(dom::object obj, const char* key, std::vector<file_entry>* out, std::string* error) {
+  auto field = obj[key];
+  if (field.error() == simdjson::NO_SUCH_FIELD) return fail(error, std::string("missing field '") + key + "'");
+  dom::array arr;
+  if (field.get(arr)) return fail(error, std::string("field '") + key + "' must be an array");
+  out->reserve(arr.size());
+  for (auto item : arr) {
+    file_entry e;
+    if (!read_entry(item, &e, true, error)) return false;
+    out->push_back(std::move(e));
+  }
+  return true;
+}
+
+bool read_string_array(dom::object obj, const char* key, std::vector<std::string>* out, std::string* error) {
+  auto field = obj[key];
+  if (field.error() == simdjson::NO_SUCH_FIELD) return true;
+  dom::array arr;
+  if (field.get(arr)) return fail(error, std::string("field '") + key + "' must be an array");
+  for (auto item : arr) {
+    std::string_view sv;
+    if (item.get(sv)) return fail(error, std::string("field '") + key + "' must hold strings");
+    out->emplace_back(sv);
+  }
+  return true;
+}
+
+bool root_object(std::string_view body, dom::object* obj, std::string* error) {
+  dom::element root;
+  if (!parse_document(body, &root, error)) return false;
+  if (root.get(*obj)) return fail(error, "the JSON body must be an object");
+  return true;
+}
+
+}  // namespace
+
+std::optional<std::string> parse_register_request(std::string_view body, std::string* error) {
+  dom::object obj;
+  if (!root_object(body, &obj, error)) return std::nullopt;
+  std::string name;
+  if (!read_string(obj, "client_name", &name, true, error)) return std::nullopt;
+  if (name.empty() || name.size() > 128) {
+    fail(error, "field 'client_name' must be 1 to 128 characters");
+    return std::nullopt;
+  }
+  return name;
+}
+
+std::optional<std::vector<file_entry>> parse_sync_request(std::string_view body, std::string* error) {
+  dom::object obj;
+  if (!root_object(body, &obj, error)) return std::nullopt;
+  std::vector<file_entry> entries;
+  if (!read_entry_array(obj, "files", &entries, error)) return std::nullopt;
+  return entries;
+}
+
+std::optional<file_entry> parse_link_request(std::string_view body, std::string* error) {
+  dom::object obj;
+  if (!root_object(body, &obj, error)) return std::nullopt;
+  file_entry e;
+  if (!read_string(obj, "sha256", &e.sha256, true, error)) return std::nullopt;
+  if (!read_uint(obj, "size", &e.size, false, error)) return std::nullopt;
+  if (!read_int(obj, "mtime", &e.mtime_ns, false, error)) return std::nullopt;
+  if (!read_version(obj, "version", &e.version, error)) return std::nullopt;
+  return e;
+}
+
+std::optional<std::string> parse_register_reply(std::string_view body, std::string* error) {
+  dom::object obj;
+  if (!root_object(body, &obj, error)) return std::nullopt;
+  std::string id;
+  if (!read_string(obj, "client_id", &id, true, error)) return std::nullopt;
+  return id;
+}
+
+std::optional<sync_plan> parse_sync_plan(std::string_view body, std::string* error) {
+  dom::object obj;
+  if (!root_object(body, &obj, error)) return std::nullopt;
+  sync_plan plan;
+  if (!read_string_array(obj, "upload", &plan.upload, error)) return std::nullopt;
+  if (!read_entry_array(obj, "download", &plan.download, error)) return std::nullopt;
+  if (!read_entry_array(obj, "delete", &plan.remove, error)) return std::nullopt;
+  if (!read_string_array(obj, "conflicts", &plan.conflicts, error)) return std::nullopt;
+  return plan;
+}
+
+std::optional<hub_change> parse_change_reply(std::string_view body, std::string* error) {
+  dom::element root;
+  if (!parse_document(body, &root, error)) return std::nullopt;
+  hub_change change;
+  if (!read_entry(root, &change.entry, true, error)) return std::nullopt;
+  dom::object obj;
+  if (root.get(obj)) return std::nullopt;
+  if (!read_string(obj, "result", &change.kind, true, error)) return std::nullopt;
+  return change;
+}
+
+std::optional<std::vector<file_entry>> parse_entry_list(std::string_view body, std::string_view key,
+                                                        std::string* error) {
+  dom::object obj;
+  if (!root_object(body, &obj, error)) return std::nullopt;
+  std::vector<file_entry> entries;
+  if (!read_entry_array(obj, std::string(key).c_str(), &entries, error)) return std::nullopt;
+  return entries;
+}
+
+std::optional<hub_event> parse_event(std::string_view body, std::string* error) {
+  dom::element root;
+  if (!parse_document(body, &root, error)) return std::nullopt;
+  dom::object obj;
+  if (root.get(obj)) {
+    fail(error, "an event must be a JSON object");
+    return std::nullopt;
+  }
+  hub_event ev;
+  if (!read_string(obj, "type", &ev.type, true, error)) return std::nullopt;
+  if (ev.type == "file_changed" || ev.type == "file_deleted") {
+    if (!read_entry(root, &ev.entry, true, error)) return std::nullopt;
+    if (ev.type == "file_deleted") ev.entry.deleted = true;
+  }
+  return ev;
+}
+
+std::optional<std::vector<actor_state>> parse_actor_states(std::string_view body, std::string* error) {
+  dom::object obj;
+  if (!root_object(body, &obj, error)) return std::nullopt;
+  dom::array arr;
+  if (obj["actors"].get(arr)) {
+    fail(error, "missing field 'actors'");
+    return std::nullopt;
+  }
+  std::vector<actor_state> states;
+  for (auto item : arr) {
+    dom::object a;
+    if (item.get(a)) continue;
+    actor_state s;
+    read_string(a, "name", &s.name, false, nullptr);
+    dom::object counters, info;
+    if (!a["counters"].get(counters))
+      for (auto [k, v] : counters) {
+        int64_t n = 0;
+        if (!v.get(n)) s.counters[std::string(k)] = n;
+      }
+    if (!a["info"].get(info))
+      for (auto [k, v] : info) {
+        std::string_view sv;
+        if (!v.get(sv)) s.info[std::string(k)] = std::string(sv);
+      }
+    states.push_back(std::move(s));
+  }
+  return states;
+}
+
+std::optional<std::vector<conflict_record>> parse_conflicts(std::string_view body, std::string* error) {
+  dom::object obj;
+  if (!root_object(body, &obj, error)) return std::nullopt;
+  dom::array arr;
+  if (obj["conflicts"].get(arr)) {
+    fail(error, "missing field 'conflicts'");
+    return std::nullopt;
+  }
+  std::vector<conflict_record> out;
+  for (auto item : arr) {
+    dom::object c;
+    if (item.get(c)) continue;
+    conflict_record r;
+    read_int(c, "id", &r.id, false, nullptr);
+    read_string(c, "path", &r.path, false, nullptr);
+    read_string(c, "copy_path", &r.copy_path, false, nullptr);
+    read_string(c, "winner_origin", &r.winner_origin, false, nullptr);
+    read_string(c, "loser_origin", &r.loser_origin, false, nullptr);
+    read_int(c, "detected", &r.detected_ns, false, nullptr);
+    read_bool(c, "open", &r.open, nullptr);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::string parse_error_message(std::string_view body) {
+  dom::object obj;
+  std::string err;
+  if (root_object(body, &obj, &err)) {
+    std::string message;
+    if (read_string(obj, "error", &message, true, nullptr)) return message;
+  }
+  return std::string(body.substr(0, 200));
+}
+
+}  // namespace syncer::json

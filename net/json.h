@@ -1,0 +1,49 @@
+// JSON codecs of the wire shapes in docs/api.md. Parsing uses simdjson
+// (kept inside json.cpp); writing is plain string building. Every parse
+// function returns nullopt and one sentence in `error` on bad input, so the
+// edge can answer 400 without throwing.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "actors/messages.h"
+#include "actors/hub_api.h"
+
+namespace syncer::json {
+
+// "text" with JSON escapes, including the quotes.
+std::string quote(std::string_view text);
+std::string error_body(std::string_view message);  // {"error":"..."}
+
+std::string version_json(const version_vector& v);  // {"id":3,...}
+std::string entry_json(const file_entry& e);
+std::string entries_json(const std::vector<file_entry>& entries, std::string_view key);  // {"<key>":[...]}
+std::string sync_plan_json(const sync_plan& plan);
+std::string change_result_json(const change_result& r);
+std::string event_json(const hub_event& ev);
+std::string actor_states_json(std::string_view node_role, const std::vector<actor_state>& states);
+std::string conflicts_json(const std::vector<conflict_record>& conflicts);
+
+// POST /register body -> client_name.
+std::optional<std::string> parse_register_request(std::string_view body, std::string* error);
+// POST /sync body {"client_id": "...", "files": [entries]} -> entries.
+std::optional<std::vector<file_entry>> parse_sync_request(std::string_view body, std::string* error);
+// POST /link body {"sha256","size","mtime","version"} -> entry (path not set).
+std::optional<file_entry> parse_link_request(std::string_view body, std::string* error);
+
+// Client side: hub answers.
+std::optional<std::string> parse_register_reply(std::string_view body, std::string* error);
+std::optional<sync_plan> parse_sync_plan(std::string_view body, std::string* error);
+std::optional<hub_change> parse_change_reply(std::string_view body, std::string* error);
+std::optional<std::vector<file_entry>> parse_entry_list(std::string_view body, std::string_view key,
+                                                        std::string* error);
+std::optional<hub_event> parse_event(std::string_view body, std::string* error);
+std::optional<std::vector<actor_state>> parse_actor_states(std::string_view body, std::string* error);
+std::optional<std::vector<conflict_record>> parse_conflicts(std::string_view body, std::string* error);
+// {"error": "..."} -> message (or the raw body when not that shape).
+std::string parse_error_message(std::string_view body);
+
+}  // namespace syncer::json
