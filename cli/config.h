@@ -1,0 +1,41 @@
+// Configuration files of both node roles (BRIEF §2). Loading never throws:
+// it returns nullopt and one sentence naming the key and the file.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace syncer {
+
+struct client_config {
+  std::string config_file;     // absolute path of the file read
+  std::string client_name;
+  std::string sync_directory;  // absolute (relative values resolve against the file's folder)
+  std::string server_host = "localhost";
+  uint16_t server_port = 8000;
+  std::vector<std::string> ignore_patterns;
+  std::string api_key;         // empty = none
+};
+
+struct server_config {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8000;
+  std::string data_dir = "./syncer-data";  // absolute after loading
+  std::vector<std::string> api_keys;        // empty = no auth
+  uint64_t max_upload_bytes = 64ull << 30;  // 64 GiB
+  uint64_t max_json_bytes = 256ull << 20;   // 256 MiB (a /sync body of ~1M entries)
+  int io_threads = 2;
+};
+
+// Warnings (unknown keys) are appended to `warnings`.
+std::optional<client_config> load_client_config(const std::string& file, std::vector<std::string>* warnings,
+                                                std::string* error);
+std::optional<server_config> load_server_config(const std::string& file, std::vector<std::string>* warnings,
+                                                std::string* error);
+
+// Writes a client config (syncer init). false + error on failure.
+bool write_client_config(const client_config& config, const std::string& file, std::string* error);
+
+}  // namespace syncer
