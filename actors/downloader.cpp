@@ -1,0 +1,197 @@
+#include "actors/downloader.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include <caf/all.hpp>
+
+#include "actors/log.h"
+#include "storage/object_store.h"
+#include "storage/sha256.h"
+
+namespace syncer {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct downloader_state {
+  std::string root;
+  std::unique_ptr<hub_api> hub;
+  int64_t files = 0, bytes = 0, folders = 0, removals = 0, local_changes = 0, failures = 0;
+  std::string current;
+  std::string last_error;
+};
+
+int64_t mtime_of(const struct stat& st) {
+  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+}
+
+// Does the disk still hold what the index says we last synced? Checked
+// right before every rename/unlink: a local edit made meanwhile must win
+// over the download (it is uploaded instead, and the hub resolves).
+bool disk_matches(const std::string& full, const std::optional<file_entry>& expected) {
+  struct stat st {};
+  bool exists = ::lstat(full.c_str(), &st) == 0;
+  if (!expected || expected->deleted) return !exists;
+  if (!exists) return false;
+  if (expected->is_dir) return S_ISDIR(st.st_mode);
+  return S_ISREG(st.st_mode) && static_cast<uint64_t>(st.st_size) == expected->size &&
+         mtime_of(st) == expected->mtime_ns;
+}
+
+download_result fail(downloader_state& st, download_result r, const std::string& message) {
+  r.outcome = download_result::failed;
+  r.error = message;
+  ++st.failures;
+  st.last_error = r.entry.path + ": " + message;
+  log::warn("downloader", st.last_error);
+  return r;
+}
+
+download_result apply_tombstone(downloader_state& st, const download_job& job) {
+  download_result r;
+  r.entry = job.entry;
+  std::string full = st.root + "/" + job.entry.path;
+  struct stat disk {};
+  if (::lstat(full.c_str(), &disk) != 0) return r;  // already gone
+  if (job.entry.is_dir || S_ISDIR(disk.st_mode)) {
+    if (!S_ISDIR(disk.st_mode)) {
+      r.outcome = download_result::local_changed;
+      return r;
+    }
+    // Only an empty folder goes: files the hub does not know (ignored or
+    // not yet uploaded) keep it alive.
+    if (::rmdir(full.c_str()) != 0 && errno != ENOENT) {
+      r.outcome = download_result::local_changed;
+      return r;
+    }
+    ++st.removals;
+    return r;
+  }
+  if (!disk_matches(full, job.expected_local)) {
+    ++st.local_changes;
+    r.outcome = download_result::local_changed;
+    return r;
+  }
+  if (::unlink(full.c_str()) != 0 && errno != ENOENT) return fail(st, r, std::strerror(errno));
+  ++st.removals;
+  return r;
+}
+
+download_result make_folder(downloader_state& st, const download_job& job) {
+  download_result r;
+  r.entry = job.entry;
+  std::error_code ec;
+  std::string full = st.root + "/" + job.entry.path;
+  struct stat disk {};
+  if (::lstat(full.c_str(), &disk) == 0 && !S_ISDIR(disk.st_mode)) {
+    r.outcome = download_result::local_changed;  // a file took the name
+    return r;
+  }
+  fs::create_directories(full, ec);
+  if (ec) return fail(st, r, ec.message());
+  ++st.folders;
+  return r;
+}
+
+download_result fetch_file(downloader_state& st, const download_job& job) {
+  download_result r;
+  r.entry = job.entry;
+  const auto& e = job.entry;
+  std::string full = st.root + "/" + e.path;
+  std::string tmp_dir = st.root + "/.syncer/tmp";
+  std::error_code ec;
+  fs::create_directories(tmp_dir, ec);
+  // Named by content so an interrupted download resumes with Range.
+  std::string tmp = tmp_dir + "/" + e.sha256 + ".part";
+  if (e.size == 0) {
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return fail(st, r, std::string("cannot create temp file: ") + std::strerror(errno));
+    ::close(fd);
+  } else {
+    auto reply = st.hub->download(e.path, e.sha256, tmp);
+    if (reply.status == 404 || reply.status == 409) {
+      ::unlink(tmp.c_str());
+      r.outcome = download_result::gone;  // the hub moved on; re-plan
+      r.error = reply.error;
+      return r;
+    }
+    if (!reply.ok()) return fail(st, r, reply.error.empty() ? "hub unreachable" : reply.error);
+  }
+  std::string error;
+  auto digest = sha256_file(tmp, &error);
+  if (!digest) return fail(st, r, error);
+  if (digest->sha256 != e.sha256) {
+    ::unlink(tmp.c_str());
+    return fail(st, r, "downloaded content does not match its sha256");
+  }
+  if (!fsync_path(tmp)) return fail(st, r, "cannot fsync the temp file");
+  if (e.mtime_ns > 0) {
+    struct timespec times[2];
+    times[0].tv_sec = e.mtime_ns / 1000000000;
+    times[0].tv_nsec = e.mtime_ns % 1000000000;
+    times[1] = times[0];
+    ::utimensat(AT_FDCWD, tmp.c_str(), times, 0);
+  }
+  struct stat written {};
+  ::lstat(tmp.c_str(), &written);
+  auto parent = fs::path(full).parent_path();
+  fs::create_directories(parent, ec);
+  if (ec) return fail(st, r, "cannot create folder " + parent.string() + ": " + ec.message());
+  if (!disk_matches(full, job.expected_local)) {
+    ++st.local_changes;
+    r.outcome = download_result::local_changed;  // keep the .part for later
+    return r;
+  }
+  if (::rename(tmp.c_str(), full.c_str()) != 0) return fail(st, r, std::string("cannot rename into place: ") + std::strerror(errno));
+  fsync_directory(parent.string());
+  r.entry.mtime_ns = mtime_of(written);
+  ++st.files;
+  st.bytes += static_cast<int64_t>(e.size);
+  return r;
+}
+
+}  // namespace
+
+downloader_actor spawn_downloader(caf::actor_system& sys, std::string root, hub_api_factory hub) {
+  auto behavior = [](downloader_actor::stateful_pointer<downloader_state> self, std::string root,
+                     hub_api_factory hub) -> downloader_actor::behavior_type {
+    self->state.root = std::move(root);
+    self->state.hub = hub();
+    return {
+        [self](download_atom, const download_job& job) {
+          auto& st = self->state;
+          st.current = job.entry.path;
+          download_result r = job.entry.deleted ? apply_tombstone(st, job)
+                              : job.entry.is_dir ? make_folder(st, job)
+                                                 : fetch_file(st, job);
+          st.current.clear();
+          log::debug("downloader", job.entry.path + " outcome " + std::to_string(r.outcome));
+          return r;
+        },
+        [self](inspect_atom) {
+          auto& s = self->state;
+          actor_state st;
+          st.name = "downloader";
+          st.counters["queue"] = static_cast<int64_t>(self->mailbox().size());
+          st.counters["downloaded_files"] = s.files;
+          st.counters["downloaded_bytes"] = s.bytes;
+          st.counters["folders"] = s.folders;
+          st.counters["removals"] = s.removals;
+          st.counters["kept_local_changes"] = s.local_changes;
+          st.counters["failures"] = s.failures;
+          st.info["in_flight"] = s.current;
+          st.info["last_error"] = s.last_error;
+          return st;
+        },
+    };
+  };
+  return sys.spawn<caf::detached>(behavior, std::move(root), std::move(hub));
+}
+
+}  // namespace syncer

@@ -1,0 +1,103 @@
+#include "actors/hasher.h"
+
+#include <sys/stat.h>
+
+#include <caf/all.hpp>
+
+#include "actors/log.h"
+#include "storage/sha256.h"
+
+namespace syncer {
+namespace {
+
+int64_t mtime_of(const struct stat& st) {
+  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+}
+
+struct hasher_state {
+  static inline const char* name = "hasher";
+  std::string root;
+  int64_t hashed_files = 0;
+  int64_t hashed_bytes = 0;
+  int64_t unstable = 0;
+  std::string last_error;
+};
+
+}  // namespace
+
+local_file_state read_local_state(const std::string& root, const std::string& rel_path, bool hash) {
+  local_file_state s;
+  s.path = rel_path;
+  std::string full = root + "/" + rel_path;
+  struct stat before {};
+  if (::lstat(full.c_str(), &before) != 0) return s;  // gone
+  s.exists = true;
+  s.is_symlink = S_ISLNK(before.st_mode);
+  s.is_dir = S_ISDIR(before.st_mode);
+  s.mtime_ns = mtime_of(before);
+  if (s.is_symlink || s.is_dir || !S_ISREG(before.st_mode)) {
+    s.is_symlink = !s.is_dir;  // sockets, fifos, devices: skipped like symlinks
+    return s;
+  }
+  s.size = static_cast<uint64_t>(before.st_size);
+  if (!hash) return s;
+  std::string error;
+  auto digest = sha256_file(full, &error);
+  if (!digest) {
+    struct stat gone {};
+    if (::lstat(full.c_str(), &gone) != 0) {
+      s.exists = false;  // deleted while we were reading
+      return s;
+    }
+    s.error = error;
+    return s;
+  }
+  struct stat after {};
+  if (::lstat(full.c_str(), &after) != 0) {
+    s.exists = false;
+    return s;
+  }
+  // A file written while we read it must not be published half-written.
+  if (after.st_size != before.st_size || mtime_of(after) != mtime_of(before) ||
+      digest->size != static_cast<uint64_t>(after.st_size) || after.st_ino != before.st_ino) {
+    s.unstable = true;
+    return s;
+  }
+  s.sha256 = digest->sha256;
+  return s;
+}
+
+hasher_actor spawn_hasher(caf::actor_system& sys, std::string root) {
+  auto behavior = [](hasher_actor::stateful_pointer<hasher_state> self,
+                     std::string root) -> hasher_actor::behavior_type {
+    self->state.root = std::move(root);
+    return {
+        [self](hash_atom, const std::string& rel_path) {
+          auto s = read_local_state(self->state.root, rel_path, true);
+          if (!s.error.empty()) {
+            self->state.last_error = rel_path + ": " + s.error;
+            log::warn("hasher", self->state.last_error);
+          } else if (s.unstable) {
+            ++self->state.unstable;
+          } else if (s.exists && !s.is_dir && !s.is_symlink) {
+            ++self->state.hashed_files;
+            self->state.hashed_bytes += static_cast<int64_t>(s.size);
+          }
+          return s;
+        },
+        [self](inspect_atom) {
+          actor_state st;
+          st.name = "hasher";
+          st.counters["queue"] = static_cast<int64_t>(self->mailbox().size());
+          st.counters["hashed_files"] = self->state.hashed_files;
+          st.counters["hashed_bytes"] = self->state.hashed_bytes;
+          st.counters["unstable"] = self->state.unstable;
+          st.info["last_error"] = self->state.last_error;
+          return st;
+        },
+    };
+  };
+  return sys.spawn<caf::detached>(behavior, std::move(root));
+}
+
+}  // namespace syncer
