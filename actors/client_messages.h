@@ -51,10 +51,6 @@ struct download_job {
   std::optional<file_entry> expected_local;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, download_job& x) {
-  return f(caf::meta::type_name("download_job"), x.entry, x.expected_local);
-}
 
 struct download_result {
   enum outcome_kind : int { done = 0, local_changed = 1, failed = 2, gone = 3 };
@@ -69,3 +65,5 @@ typename Inspector::result_type inspect(Inspector& f, download_result& x) {
 }
 
 }  // namespace syncer
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(syncer::download_job)

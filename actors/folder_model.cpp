@@ -1,0 +1,531 @@
+#include "actors/folder_model.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <deque>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <caf/all.hpp>
+
+#include "actors/log.h"
+#include "actors/rules/path_rules.h"
+#include "storage/client_index.h"
+
+namespace syncer {
+namespace {
+
+using namespace std::chrono;
+
+int64_t now_ns() {
+  return duration_cast<nanoseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+bool under(const std::string& path, const std::string& dir) {
+  return path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 && path[dir.size()] == '/';
+}
+
+// How many requests may wait in each worker's mailbox: enough to keep it
+// busy, few enough that the newest index state is what gets sent.
+constexpr int max_hash_in_flight = 8;
+constexpr int max_upload_in_flight = 2;
+constexpr int max_download_in_flight = 2;
+
+struct folder_state {
+  folder_model_config config;
+  std::shared_ptr<client_index> index;
+  std::unique_ptr<hub_api> hub;  // for POST /sync
+  hasher_actor hasher;
+  uploader_actor uploader;
+  downloader_actor downloader;
+
+  std::deque<std::string> to_examine;
+  std::unordered_set<std::string> examine_queued;
+  int hash_in_flight = 0;
+
+  std::deque<std::string> to_upload;
+  std::unordered_set<std::string> upload_queued;
+  std::unordered_set<std::string> uploading;
+
+  std::deque<download_job> to_download;
+  std::unordered_set<std::string> downloading;  // queued or in flight
+  int download_in_flight = 0;
+  std::unordered_set<std::string> deferred;  // changed while being downloaded
+
+  bool online = false;
+  bool scanning = false;       // a full scan is being hashed
+  bool resync_wanted = false;  // run POST /sync when the scan is done / hub is back
+  int64_t last_sync_ns = 0;
+  int64_t last_progress_log = 0;
+
+  int64_t uploads_done = 0, downloads_done = 0, removals_done = 0, conflicts = 0, resyncs = 0,
+          failures = 0, scans = 0;
+  std::string last_error;
+  std::string client_id() const { return config.client_id; }
+};
+
+using self_ptr = folder_model_actor::stateful_pointer<folder_state>;
+
+void pump(self_ptr self);
+
+bool skipped(folder_state& st, const std::string& path, bool is_dir) {
+  return is_internal_path(path) || (st.config.is_ignored && st.config.is_ignored(path, is_dir));
+}
+
+void examine(folder_state& st, const std::string& path) {
+  if (is_internal_path(path)) return;
+  if (st.downloading.count(path)) {
+    st.deferred.insert(path);  // our own write, or a race with it: look after the download
+    return;
+  }
+  if (st.examine_queued.insert(path).second) st.to_examine.push_back(path);
+}
+
+void queue_upload(folder_state& st, const std::string& path) {
+  if (st.upload_queued.insert(path).second) st.to_upload.push_back(path);
+}
+
+void queue_download(folder_state& st, const file_entry& entry, std::optional<file_entry> expected) {
+  if (st.downloading.count(entry.path)) {
+    // Replace the queued job if it is still waiting.
+    for (auto& job : st.to_download)
+      if (job.entry.path == entry.path) {
+        job.entry = entry;
+        return;
+      }
+    return;  // in flight: the next resync or event will catch up
+  }
+  st.downloading.insert(entry.path);
+  st.to_download.push_back(download_job{entry, std::move(expected)});
+}
+
+// Records a local edit / creation / deletion as a new version by this client.
+void record_local_version(folder_state& st, file_entry entry, const std::optional<file_entry>& previous) {
+  entry.version = previous ? previous->version : version_vector{};
+  entry.version.increment(st.client_id());
+  entry.origin = st.client_id();
+  st.index->put(entry);
+  queue_upload(st, entry.path);
+}
+
+void record_tombstone(folder_state& st, const file_entry& previous, int64_t when) {
+  file_entry t;
+  t.path = previous.path;
+  t.deleted = true;
+  t.is_dir = previous.is_dir;
+  t.mtime_ns = when;
+  record_local_version(st, t, previous);
+}
+
+// A path's state on disk (already hashed when it is a file that changed).
+void on_local_state(self_ptr self, const local_file_state& s) {
+  auto& st = self->state;
+  if (st.downloading.count(s.path)) {
+    st.deferred.insert(s.path);
+    return;
+  }
+  if (s.unstable) {  // being written: look again shortly
+    self->delayed_send(self, milliseconds(100), changed_atom::value, std::vector<std::string>{s.path});
+    return;
+  }
+  if (!s.error.empty()) return;
+  auto previous = st.index->get(s.path);
+  bool known = previous && !previous->deleted;
+  if (!s.exists) {
+    if (!known) return;
+    auto when = now_ns();
+    if (previous->is_dir) {
+      for (const auto& child : st.index->all())
+        if (!child.deleted && under(child.path, s.path)) record_tombstone(st, child, when);
+    }
+    record_tombstone(st, *previous, when);
+    log::info("folder-model", "deleted locally: " + s.path);
+    return;
+  }
+  if (s.is_symlink) {
+    log::debug("folder-model", "not following symlink or special file: " + s.path);
+    return;
+  }
+  if (skipped(st, s.path, s.is_dir)) return;
+  if (s.is_dir) {
+    if (known && previous->is_dir) return;
+    file_entry e;
+    e.path = s.path;
+    e.is_dir = true;
+    e.mtime_ns = s.mtime_ns;
+    record_local_version(st, e, previous);
+    return;
+  }
+  if (known && !previous->is_dir && previous->sha256 == s.sha256) {
+    if (previous->size != s.size || previous->mtime_ns != s.mtime_ns) {
+      auto same = *previous;  // touched, same bytes: no new version
+      same.mtime_ns = s.mtime_ns;
+      st.index->put(same);
+    }
+    return;
+  }
+  file_entry e;
+  e.path = s.path;
+  e.sha256 = s.sha256;
+  e.size = s.size;
+  e.mtime_ns = s.mtime_ns;
+  record_local_version(st, e, previous);
+  log::debug("folder-model", "changed locally: " + s.path);
+}
+
+// Cheap first look (lstat only): unchanged files never reach the hasher.
+void look_at(self_ptr self, const std::string& path) {
+  auto& st = self->state;
+  auto quick = read_local_state(st.config.root, path, false);
+  if (quick.exists && !quick.is_dir && !quick.is_symlink) {
+    auto previous = st.index->get(path);
+    if (previous && !previous->deleted && !previous->is_dir && previous->size == quick.size &&
+        previous->mtime_ns == quick.mtime_ns)
+      return;
+    if (skipped(st, path, false)) return;
+    ++st.hash_in_flight;
+    self->request(st.hasher, caf::infinite, hash_atom::value, path)
+        .then(
+            [self](const local_file_state& s) {
+              --self->state.hash_in_flight;
+              on_local_state(self, s);
+              pump(self);
+            },
+            [self, path](const caf::error& err) {
+              --self->state.hash_in_flight;
+              self->state.last_error = "hashing " + path + " failed: " + self->system().render(err);
+              pump(self);
+            });
+    return;
+  }
+  on_local_state(self, quick);
+}
+
+void apply_hub_entry(folder_state& st, const file_entry& hub_entry) {
+  if (skipped(st, hub_entry.path, hub_entry.is_dir)) return;
+  auto local = st.index->get(hub_entry.path);
+  if (local) {
+    auto order = hub_entry.version.compare(local->version);
+    if (order == version_order::equal || order == version_order::before) return;
+    if (order == version_order::concurrent) {
+      // Our own newer edit is on its way (or will be found by the next
+      // scan); the hub's conflict-resolver keeps both.
+      if (st.upload_queued.count(hub_entry.path) || st.uploading.count(hub_entry.path)) return;
+      st.resync_wanted = true;
+      return;
+    }
+    if (!hub_entry.deleted && !local->deleted && hub_entry.same_content(*local)) {
+      auto adopted = hub_entry;  // same bytes: adopt the version, keep our mtime
+      adopted.mtime_ns = local->mtime_ns;
+      st.index->put(adopted);
+      return;
+    }
+    if (hub_entry.deleted && local->deleted) {
+      st.index->put(hub_entry);
+      return;
+    }
+    queue_download(st, hub_entry, local);
+    return;
+  }
+  if (hub_entry.deleted) {
+    st.index->put(hub_entry);  // remember the tombstone
+    return;
+  }
+  queue_download(st, hub_entry, std::nullopt);
+}
+
+void on_upload_result(self_ptr self, const upload_result& r) {
+  auto& st = self->state;
+  const auto& path = r.sent.path;
+  st.uploading.erase(path);
+  if (r.status == 0) {
+    st.resync_wanted = true;  // the hub is away; the reconnect resync re-plans
+    st.last_error = r.error;
+    return;
+  }
+  if (r.status == 409) {  // the hub holds a newer version (e.g. an edit beat our delete)
+    st.resync_wanted = true;
+    return;
+  }
+  if (r.status == 404 && r.sent.deleted) return;  // the hub never had it
+  if (r.status < 200 || r.status >= 300) {
+    ++st.failures;
+    st.last_error = path + ": " + r.error;
+    return;
+  }
+  ++st.uploads_done;
+  auto current = st.index->get(path);
+  if (!current) return;
+  bool lost = r.kind == "conflict" && !r.hub.same_content(r.sent);
+  if (r.kind == "conflict") {
+    ++st.conflicts;
+    log::info("folder-model", "conflict on " + path + (lost ? ": the other version won; ours is kept as a conflict copy"
+                                                             : ": ours won; the other is kept as a conflict copy"));
+    st.resync_wanted = true;  // fetch the conflict copy (and the winner)
+  }
+  if (current->version == r.sent.version && current->same_content(r.sent)) {
+    if (lost) {
+      queue_download(st, r.hub, current);
+    } else {
+      auto adopted = r.hub;
+      adopted.mtime_ns = current->mtime_ns;
+      adopted.is_dir = current->is_dir;
+      st.index->put(adopted);
+    }
+  } else if (!lost) {
+    // Edited again meanwhile: keep the newer local version, but let it
+    // descend from what the hub now holds so it is a fast-forward there.
+    auto newer = *current;
+    newer.version.merge(r.hub.version);
+    if (newer.version.compare(r.hub.version) != version_order::after) newer.version.increment(st.client_id());
+    st.index->put(newer);
+    queue_upload(st, path);
+  }
+}
+
+void on_download_result(self_ptr self, const download_job& job, const download_result& r) {
+  auto& st = self->state;
+  const auto& path = job.entry.path;
+  st.downloading.erase(path);
+  switch (r.outcome) {
+    case download_result::done:
+      st.index->put(r.entry);
+      if (job.entry.deleted) {
+        ++st.removals_done;
+        log::info("folder-model", "removed (deleted on hub): " + path);
+      } else {
+        ++st.downloads_done;
+        log::debug("folder-model", "downloaded: " + path);
+      }
+      break;
+    case download_result::local_changed:
+      examine(st, path);  // our edit wins locally; the hub resolves
+      break;
+    case download_result::gone:
+      st.resync_wanted = true;
+      break;
+    default:
+      ++st.failures;
+      st.last_error = path + ": " + r.error;
+      st.resync_wanted = true;
+      break;
+  }
+  if (st.deferred.erase(path)) examine(st, path);
+}
+
+void scan_tree(folder_state& st, const std::string& rel, std::unordered_set<std::string>& seen) {
+  std::string full = rel.empty() ? st.config.root : st.config.root + "/" + rel;
+  DIR* dir = ::opendir(full.c_str());
+  if (!dir) return;
+  while (auto* ent = ::readdir(dir)) {
+    std::string name = ent->d_name;
+    if (name == "." || name == "..") continue;
+    std::string child = rel.empty() ? name : rel + "/" + name;
+    if (is_internal_path(child)) continue;
+    bool is_dir = ent->d_type == DT_DIR;
+    if (ent->d_type == DT_UNKNOWN) {
+      struct stat sb {};
+      is_dir = ::lstat((st.config.root + "/" + child).c_str(), &sb) == 0 && S_ISDIR(sb.st_mode);
+    }
+    if (skipped(st, child, is_dir)) continue;
+    seen.insert(child);
+    examine(st, child);
+    if (is_dir) scan_tree(st, child, seen);
+  }
+  ::closedir(dir);
+}
+
+// Compares the whole folder with the index: offline edits, creations and
+// deletions become new versions. A POST /sync follows once it is hashed.
+void full_scan(self_ptr self) {
+  auto& st = self->state;
+  ++st.scans;
+  st.scanning = true;
+  st.resync_wanted = true;
+  std::unordered_set<std::string> seen;
+  scan_tree(st, "", seen);
+  for (const auto& e : st.index->all())
+    if (!e.deleted && !seen.count(e.path)) examine(st, e.path);
+  log::info("folder-model", "scan: " + std::to_string(seen.size()) + " paths on disk, " +
+                                std::to_string(st.to_examine.size()) + " to examine");
+}
+
+void resync(self_ptr self) {
+  auto& st = self->state;
+  st.resync_wanted = false;
+  ++st.resyncs;
+  sync_plan plan;
+  auto reply = st.hub->sync(st.index->all(), &plan);
+  if (!reply.ok()) {
+    st.last_error = "sync with hub failed: " + (reply.error.empty() ? "status " + std::to_string(reply.status) : reply.error);
+    log::warn("folder-model", st.last_error);
+    st.resync_wanted = true;
+    return;
+  }
+  for (const auto& path : plan.upload) queue_upload(st, path);
+  for (const auto& e : plan.download) apply_hub_entry(st, e);
+  for (const auto& e : plan.remove) apply_hub_entry(st, e);
+  st.last_sync_ns = now_ns();
+  st.index->set_meta("last_sync_ns", std::to_string(st.last_sync_ns));
+  if (!plan.upload.empty() || !plan.download.empty() || !plan.remove.empty())
+    log::info("folder-model", "sync plan: " + std::to_string(plan.upload.size()) + " to upload, " +
+                                  std::to_string(plan.download.size()) + " to download, " +
+                                  std::to_string(plan.remove.size()) + " to delete, " +
+                                  std::to_string(plan.conflicts.size()) + " in conflict");
+}
+
+// Moves work from the queues to the workers, within the in-flight limits.
+void pump(self_ptr self) {
+  auto& st = self->state;
+  while (!st.to_examine.empty() && st.hash_in_flight < max_hash_in_flight) {
+    auto path = st.to_examine.front();
+    st.to_examine.pop_front();
+    st.examine_queued.erase(path);
+    look_at(self, path);
+  }
+  if (st.scanning && st.to_examine.empty() && st.hash_in_flight == 0) {
+    st.scanning = false;
+    log::info("folder-model", "scan done");
+  }
+  if (st.resync_wanted && !st.scanning && st.online) resync(self);
+  while (!st.to_upload.empty() && static_cast<int>(st.uploading.size()) < max_upload_in_flight) {
+    auto path = st.to_upload.front();
+    st.to_upload.pop_front();
+    st.upload_queued.erase(path);
+    if (st.uploading.count(path)) {  // one upload per path at a time
+      self->delayed_send(self, milliseconds(50), poll_atom::value);
+      queue_upload(st, path);
+      break;
+    }
+    auto entry = st.index->get(path);
+    if (!entry) continue;
+    st.uploading.insert(path);
+    self->request(st.uploader, caf::infinite, upload_atom::value, *entry)
+        .then([self](const upload_result& r) {
+                on_upload_result(self, r);
+                pump(self);
+              },
+              [self, path](const caf::error& err) {
+                self->state.uploading.erase(path);
+                self->state.resync_wanted = true;
+                pump(self);
+              });
+  }
+  while (!st.to_download.empty() && st.download_in_flight < max_download_in_flight) {
+    auto job = st.to_download.front();
+    st.to_download.pop_front();
+    ++st.download_in_flight;
+    self->request(st.downloader, caf::infinite, download_atom::value, job)
+        .then(
+            [self, job](const download_result& r) {
+              --self->state.download_in_flight;
+              on_download_result(self, job, r);
+              pump(self);
+            },
+            [self, job](const caf::error& err) {
+              --self->state.download_in_flight;
+              self->state.downloading.erase(job.entry.path);
+              self->state.resync_wanted = true;
+              pump(self);
+            });
+  }
+}
+
+void log_progress(folder_state& st) {
+  auto pending = st.to_examine.size() + st.to_upload.size() + st.uploading.size() + st.to_download.size() +
+                 static_cast<size_t>(st.download_in_flight);
+  if (pending < 50) return;
+  auto now = now_ns();
+  if (now - st.last_progress_log < 2'000'000'000LL) return;
+  st.last_progress_log = now;
+  log::info("folder-model", "progress: " + std::to_string(st.uploads_done) + " uploaded, " +
+                                std::to_string(st.downloads_done) + " downloaded, " + std::to_string(pending) +
+                                " pending");
+}
+
+}  // namespace
+
+folder_model_actor spawn_folder_model(caf::actor_system& sys, folder_model_config config, hub_api_factory hub,
+                                      hasher_actor hasher, uploader_actor uploader, downloader_actor downloader) {
+  auto behavior = [](self_ptr self, folder_model_config config, hub_api_factory hub, hasher_actor hasher,
+                     uploader_actor uploader, downloader_actor downloader) -> folder_model_actor::behavior_type {
+    auto& st = self->state;
+    st.config = std::move(config);
+    st.index = st.config.index;
+    st.hub = hub();
+    st.hasher = std::move(hasher);
+    st.uploader = std::move(uploader);
+    st.downloader = std::move(downloader);
+    if (auto last = st.index->get_meta("last_sync_ns")) st.last_sync_ns = std::stoll(*last);
+    full_scan(self);
+    pump(self);
+    self->delayed_send(self, milliseconds(500), poll_atom::value);
+    return {
+        [self](changed_atom, const std::vector<std::string>& paths) {
+          for (const auto& p : paths) examine(self->state, p);
+          pump(self);
+        },
+        [self](rescan_atom) {
+          full_scan(self);
+          pump(self);
+        },
+        [self](hub_event_atom, const hub_event& ev) {
+          if (ev.type != "file_changed" && ev.type != "file_deleted") return;
+          auto entry = ev.entry;
+          std::string error;
+          auto normal = normalize_sync_path(entry.path, &error);
+          if (!normal) {
+            log::warn("folder-model", "ignoring hub event with a bad path: " + error);
+            return;
+          }
+          entry.path = *normal;
+          apply_hub_entry(self->state, entry);
+          pump(self);
+        },
+        [self](online_atom) {
+          self->state.online = true;
+          self->state.resync_wanted = true;  // catch up on what was missed while away
+          log::info("folder-model", "hub connected");
+          pump(self);
+        },
+        [self](offline_atom) {
+          if (self->state.online) log::warn("folder-model", "hub connection lost; will reconcile on reconnect");
+          self->state.online = false;
+        },
+        [self](poll_atom) {
+          log_progress(self->state);
+          pump(self);
+          self->delayed_send(self, milliseconds(500), poll_atom::value);
+        },
+        [self](inspect_atom) {
+          auto& s = self->state;
+          actor_state out;
+          out.name = "folder-model";
+          out.counters["files_tracked"] = static_cast<int64_t>(s.index->count(false));
+          out.counters["pending_examine"] = static_cast<int64_t>(s.to_examine.size()) + s.hash_in_flight;
+          out.counters["pending_uploads"] = static_cast<int64_t>(s.to_upload.size() + s.uploading.size());
+          out.counters["pending_downloads"] = static_cast<int64_t>(s.downloading.size());
+          out.counters["uploads_done"] = s.uploads_done;
+          out.counters["downloads_done"] = s.downloads_done;
+          out.counters["removals_done"] = s.removals_done;
+          out.counters["conflicts"] = s.conflicts;
+          out.counters["resyncs"] = s.resyncs;
+          out.counters["scans"] = s.scans;
+          out.counters["failures"] = s.failures;
+          out.counters["last_sync_ns"] = s.last_sync_ns;
+          out.info["client_id"] = s.config.client_id;
+          out.info["hub"] = s.online ? "connected" : "disconnected";
+          out.info["state"] = s.scanning ? "scanning" : "idle";
+          out.info["last_error"] = s.last_error;
+          return out;
+        },
+    };
+  };
+  return sys.spawn<caf::detached>(behavior, std::move(config), std::move(hub), std::move(hasher),
+                                  std::move(uploader), std::move(downloader));
+}
+
+}  // namespace syncer

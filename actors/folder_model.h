@@ -16,6 +16,7 @@
 #include "actors/hub_api.h"
 #include "actors/uploader.h"
 #include "actors/watcher.h"
+#include "storage/client_index.h"
 
 namespace syncer {
 
@@ -33,6 +34,7 @@ struct folder_model_config {
   std::string client_name;
   std::string client_id;     // from registration
   std::function<bool(const std::string&, bool)> is_ignored;  // (rel path, is_dir)
+  std::shared_ptr<client_index> index;  // opened by the caller; owned by this actor from now on
 };
 
 folder_model_actor spawn_folder_model(caf::actor_system& sys, folder_model_config config,

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
 #include <caf/meta/type_name.hpp>
 
@@ -118,11 +119,6 @@ struct change_result {
   int status = 200;   // HTTP status the edge should answer with
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, change_result& x) {
-  return f(caf::meta::type_name("change_result"), x.kind, x.entry, x.conflict_copy, x.error,
-           x.status);
-}
 
 // For GET /download: the current entry and where its bytes are.
 struct file_lookup {
@@ -148,3 +144,9 @@ typename Inspector::result_type inspect(Inspector& f, hub_event& x) {
 }
 
 }  // namespace syncer
+
+// Types holding std::optional (which CAF 0.17 cannot serialise) travel only
+// between actors of one process; they never cross a CAF network boundary.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::optional<syncer::file_entry>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::optional<syncer::client_record>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(syncer::change_result)
