@@ -1,0 +1,186 @@
+#include "cli/config.h"
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include <yaml-cpp/yaml.h>
+
+namespace syncer {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string absolute_from(const std::string& value, const fs::path& base) {
+  fs::path p(value);
+  if (p.is_relative()) p = base / p;
+  return p.lexically_normal().string();
+}
+
+// Reads a YAML mapping; one sentence naming the file on failure.
+std::optional<YAML::Node> read_mapping(const std::string& file, std::string* error) {
+  std::error_code ec;
+  if (!fs::exists(file, ec)) {
+    *error = "config file " + file + " does not exist (run `syncer init` to create one)";
+    return std::nullopt;
+  }
+  try {
+    YAML::Node root = YAML::LoadFile(file);
+    if (root.IsNull()) return YAML::Node(YAML::NodeType::Map);
+    if (!root.IsMap()) {
+      *error = "config file " + file + " must be a mapping of keys to values";
+      return std::nullopt;
+    }
+    return root;
+  } catch (const YAML::Exception& e) {
+    *error = "config file " + file + " is not valid YAML: " + e.msg + " (line " + std::to_string(e.mark.line + 1) + ")";
+    return std::nullopt;
+  }
+}
+
+template <class T>
+bool read_scalar(const YAML::Node& root, const char* key, const std::string& file, T* out, bool required,
+                 const char* type_name, std::string* error) {
+  auto node = root[key];
+  if (!node || node.IsNull()) {
+    if (required) {
+      *error = std::string("missing required key '") + key + "' in " + file;
+      return false;
+    }
+    return true;
+  }
+  try {
+    if (!node.IsScalar()) throw YAML::Exception(YAML::Mark::null_mark(), "not a scalar");
+    *out = node.as<T>();
+    return true;
+  } catch (const YAML::Exception&) {
+    *error = std::string("key '") + key + "' in " + file + " must be " + type_name;
+    return false;
+  }
+}
+
+bool read_port(const YAML::Node& root, const char* key, const std::string& file, uint16_t* out, std::string* error) {
+  int64_t port = *out;
+  if (!read_scalar(root, key, file, &port, false, "an integer port number", error)) return false;
+  if (port < 1 || port > 65535) {
+    *error = std::string("key '") + key + "' in " + file + " must be a port number between 1 and 65535";
+    return false;
+  }
+  *out = static_cast<uint16_t>(port);
+  return true;
+}
+
+bool read_string_list(const YAML::Node& root, const char* key, const std::string& file,
+                      std::vector<std::string>* out, std::string* error) {
+  auto node = root[key];
+  if (!node || node.IsNull()) return true;
+  if (!node.IsSequence()) {
+    *error = std::string("key '") + key + "' in " + file + " must be a list of strings";
+    return false;
+  }
+  out->clear();
+  for (const auto& item : node) {
+    if (!item.IsScalar()) {
+      *error = std::string("key '") + key + "' in " + file + " must be a list of strings";
+      return false;
+    }
+    out->push_back(item.as<std::string>());
+  }
+  return true;
+}
+
+void warn_unknown(const YAML::Node& root, const std::set<std::string>& known, const std::string& file,
+                  std::vector<std::string>* warnings) {
+  for (const auto& kv : root) {
+    auto key = kv.first.as<std::string>();
+    if (!known.count(key) && warnings) warnings->push_back("unknown key '" + key + "' in " + file + " (ignored)");
+  }
+}
+
+}  // namespace
+
+std::optional<client_config> load_client_config(const std::string& file, std::vector<std::string>* warnings,
+                                                std::string* error) {
+  auto abs_file = fs::absolute(file).lexically_normal().string();
+  auto root = read_mapping(abs_file, error);
+  if (!root) return std::nullopt;
+  client_config c;
+  c.config_file = abs_file;
+  std::string sync_dir;
+  std::string api_key;
+  if (!read_scalar(*root, "client_name", abs_file, &c.client_name, true, "a string", error)) return std::nullopt;
+  if (!read_scalar(*root, "sync_directory", abs_file, &sync_dir, true, "a string", error)) return std::nullopt;
+  if (!read_scalar(*root, "server_host", abs_file, &c.server_host, false, "a string", error)) return std::nullopt;
+  if (!read_port(*root, "server_port", abs_file, &c.server_port, error)) return std::nullopt;
+  if (!read_string_list(*root, "ignore_patterns", abs_file, &c.ignore_patterns, error)) return std::nullopt;
+  if (!read_scalar(*root, "api_key", abs_file, &api_key, false, "a string or null", error)) return std::nullopt;
+  c.api_key = api_key;
+  if (c.client_name.empty()) {
+    *error = "key 'client_name' in " + abs_file + " must not be empty";
+    return std::nullopt;
+  }
+  if (sync_dir.empty()) {
+    *error = "key 'sync_directory' in " + abs_file + " must not be empty";
+    return std::nullopt;
+  }
+  c.sync_directory = absolute_from(sync_dir, fs::path(abs_file).parent_path());
+  warn_unknown(*root, {"client_name", "sync_directory", "server_host", "server_port", "ignore_patterns", "api_key"},
+               abs_file, warnings);
+  return c;
+}
+
+std::optional<server_config> load_server_config(const std::string& file, std::vector<std::string>* warnings,
+                                                std::string* error) {
+  auto abs_file = fs::absolute(file).lexically_normal().string();
+  auto root = read_mapping(abs_file, error);
+  if (!root) return std::nullopt;
+  server_config c;
+  std::string data_dir;
+  if (!read_scalar(*root, "host", abs_file, &c.host, false, "a string", error)) return std::nullopt;
+  if (!read_port(*root, "port", abs_file, &c.port, error)) return std::nullopt;
+  if (!read_scalar(*root, "data_dir", abs_file, &data_dir, false, "a string", error)) return std::nullopt;
+  if (!read_string_list(*root, "api_keys", abs_file, &c.api_keys, error)) return std::nullopt;
+  if (!read_scalar(*root, "max_upload_bytes", abs_file, &c.max_upload_bytes, false, "a non-negative integer", error))
+    return std::nullopt;
+  if (!read_scalar(*root, "max_json_bytes", abs_file, &c.max_json_bytes, false, "a non-negative integer", error))
+    return std::nullopt;
+  if (!read_scalar(*root, "io_threads", abs_file, &c.io_threads, false, "an integer", error)) return std::nullopt;
+  if (c.io_threads < 1 || c.io_threads > 64) {
+    *error = "key 'io_threads' in " + abs_file + " must be between 1 and 64";
+    return std::nullopt;
+  }
+  if (!data_dir.empty()) c.data_dir = absolute_from(data_dir, fs::path(abs_file).parent_path());
+  warn_unknown(*root, {"host", "port", "data_dir", "api_keys", "max_upload_bytes", "max_json_bytes", "io_threads"},
+               abs_file, warnings);
+  return c;
+}
+
+bool write_client_config(const client_config& c, const std::string& file, std::string* error) {
+  YAML::Emitter out;
+  out << YAML::BeginMap;
+  out << YAML::Key << "client_name" << YAML::Value << c.client_name;
+  out << YAML::Key << "sync_directory" << YAML::Value << c.sync_directory;
+  out << YAML::Key << "server_host" << YAML::Value << c.server_host;
+  out << YAML::Key << "server_port" << YAML::Value << c.server_port;
+  out << YAML::Key << "ignore_patterns" << YAML::Value << YAML::Flow << c.ignore_patterns;
+  out << YAML::Key << "api_key" << YAML::Value;
+  if (c.api_key.empty())
+    out << YAML::Null;
+  else
+    out << c.api_key;
+  out << YAML::EndMap;
+  std::ofstream f(file, std::ios::trunc);
+  if (!f) {
+    *error = "cannot write " + file;
+    return false;
+  }
+  f << out.c_str() << "\n";
+  f.close();
+  if (!f) {
+    *error = "cannot write " + file;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace syncer

@@ -1,0 +1,166 @@
+#include "cli/node_client.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <caf/all.hpp>
+
+#include "actors/folder_model.h"
+#include "actors/log.h"
+#include "actors/rules/ignore.h"
+#include "net/event_stream.h"
+#include "net/http_server.h"
+#include "net/hub_client.h"
+#include "storage/client_index.h"
+
+namespace syncer {
+namespace {
+
+namespace fs = std::filesystem;
+
+// SIGINT/SIGTERM are blocked in every thread and taken with sigtimedwait
+// here, so shutdown runs on the main thread in a known order.
+sigset_t shutdown_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  return set;
+}
+
+// Waits up to `ms` for a shutdown signal; true when one arrived.
+bool wait_for_signal(int ms) {
+  auto set = shutdown_signals();
+  timespec ts{ms / 1000, (ms % 1000) * 1000000L};
+  return sigtimedwait(&set, nullptr, &ts) > 0;
+}
+
+// The id this client has in version vectors: kept in the index, so a
+// restart (even offline) keeps it; otherwise asked from the hub, retrying
+// with backoff until it answers or we are told to stop.
+std::optional<std::string> obtain_client_id(client_index& index, const client_config& config, hub_api& hub) {
+  auto stored = index.get_meta("client_id");
+  auto stored_name = index.get_meta("client_name");
+  if (stored && !stored->empty() && stored_name == config.client_name) return stored;
+  int backoff_ms = 100;
+  for (;;) {
+    std::string id;
+    auto reply = hub.register_client(config.client_name, &id);
+    if (reply.ok() && !id.empty()) {
+      index.set_meta("client_id", id);
+      index.set_meta("client_name", config.client_name);
+      log::info("client", "registered as '" + config.client_name + "' with id " + id);
+      return id;
+    }
+    if (reply.status == 401) {
+      log::error("client", "the hub refused our API key: " + reply.error);
+      return std::nullopt;
+    }
+    log::warn("client", "cannot register with the hub at " + config.server_host + ":" +
+                            std::to_string(config.server_port) + " (" +
+                            (reply.error.empty() ? "status " + std::to_string(reply.status) : reply.error) +
+                            "); retrying in " + std::to_string(backoff_ms) + " ms");
+    if (wait_for_signal(backoff_ms)) return std::nullopt;
+    backoff_ms = std::min(backoff_ms * 2, 5000);
+  }
+}
+
+}  // namespace
+
+int run_client_node(const client_config& config, bool verbose) {
+  log::set_verbose(verbose);
+  auto set = shutdown_signals();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+
+  std::error_code ec;
+  fs::create_directories(config.sync_directory + "/.syncer/tmp", ec);
+  if (ec) {
+    log::error("client", "cannot create " + config.sync_directory + "/.syncer: " + ec.message());
+    return 1;
+  }
+  std::string error;
+  std::shared_ptr<client_index> index = client_index::open(config.sync_directory + "/.syncer/index.db", &error);
+  if (!index) {
+    log::error("client", error);
+    return 1;
+  }
+  hub_address address{config.server_host, config.server_port, config.api_key};
+  auto hub_factory = [address] { return make_hub_client(address); };
+  auto registration_hub = hub_factory();
+  auto client_id = obtain_client_id(*index, config, *registration_hub);
+  if (!client_id) return index ? 0 : 1;
+
+  auto matcher = std::make_shared<ignore_matcher>(config.sync_directory, config.ignore_patterns);
+  caf::actor_system_config cfg;
+  cfg.set("scheduler.max-threads", 2);
+  caf::actor_system system{cfg};
+
+  auto hasher = spawn_hasher(system, config.sync_directory);
+  auto uploader = spawn_uploader(system, config.sync_directory, hub_factory);
+  auto downloader = spawn_downloader(system, config.sync_directory, hub_factory);
+  folder_model_config fm;
+  fm.root = config.sync_directory;
+  fm.client_name = config.client_name;
+  fm.client_id = *client_id;
+  fm.index = index;
+  fm.is_ignored = [matcher](const std::string& path, bool is_dir) { return matcher->is_ignored(path, is_dir); };
+  auto model = spawn_folder_model(system, fm, hub_factory, hasher, uploader, downloader);
+  index.reset();  // the folder model owns it now
+  watcher_config wc;
+  wc.root = config.sync_directory;
+  wc.skip_dir = [matcher](const std::string& path) { return matcher->is_ignored(path, true); };
+  auto watcher = spawn_watcher(system, wc, caf::actor_cast<change_sink_actor>(model));
+
+  event_stream events(address, *client_id,
+                      event_stream::callbacks{
+                          [&system, model] { caf::anon_send(model, online_atom::value); },
+                          [&system, model](const hub_event& ev) { caf::anon_send(model, hub_event_atom::value, ev); },
+                          [&system, model](const std::string&) { caf::anon_send(model, offline_atom::value); },
+                      });
+  events.start();
+
+  http_server admin(system);
+  admin.set_inspect_targets("client", {{"watcher", caf::actor_cast<caf::actor>(watcher)},
+                                       {"hasher", caf::actor_cast<caf::actor>(hasher)},
+                                       {"uploader", caf::actor_cast<caf::actor>(uploader)},
+                                       {"downloader", caf::actor_cast<caf::actor>(downloader)},
+                                       {"folder-model", caf::actor_cast<caf::actor>(model)}});
+  std::string port_file = config.sync_directory + "/.syncer/admin.port";
+  auto admin_port = admin.start_admin("127.0.0.1", 0, &error);
+  if (admin_port) {
+    std::ofstream(port_file) << *admin_port << "\n";
+    log::info("client", "admin endpoint on http://127.0.0.1:" + std::to_string(*admin_port) + " (syncer inspect)");
+  } else {
+    log::warn("client", "no admin endpoint: " + error);
+  }
+  log::info("client", "'" + config.client_name + "' syncing " + config.sync_directory + " with " +
+                          config.server_host + ":" + std::to_string(config.server_port));
+
+  while (!wait_for_signal(1000)) {
+  }
+  log::info("client", "shutting down");
+  // A stuck transfer must not hang the exit: every state on disk is
+  // crash-safe (temp files + atomic renames), so abandoning is fine.
+  std::thread([] {
+    std::this_thread::sleep_for(std::chrono::seconds(10));
+    log::warn("client", "shutdown took over 10 s; abandoning in-flight work");
+    std::_Exit(0);
+  }).detach();
+  events.stop();
+  admin.stop();
+  fs::remove(port_file, ec);
+  for (auto h : {caf::actor_cast<caf::actor>(watcher), caf::actor_cast<caf::actor>(model),
+                 caf::actor_cast<caf::actor>(hasher), caf::actor_cast<caf::actor>(uploader),
+                 caf::actor_cast<caf::actor>(downloader)})
+    caf::anon_send_exit(h, caf::exit_reason::user_shutdown);
+  system.await_all_actors_done();
+  log::info("client", "stopped");
+  return 0;
+}
+
+}  // namespace syncer

@@ -1,0 +1,18 @@
+// The `syncer` subcommands. Each takes its arguments (after the command
+// name) and returns the process exit code; errors are one sentence on
+// stderr.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace syncer {
+
+int command_node(const std::vector<std::string>& args);
+int command_init(const std::vector<std::string>& args);
+int command_status(const std::vector<std::string>& args);
+int command_inspect(const std::vector<std::string>& args);
+int command_check_ignore(const std::vector<std::string>& args);
+int command_conflicts(const std::vector<std::string>& args);
+
+}  // namespace syncer

@@ -1,0 +1,23 @@
+// One blocking HTTP/1.1 request on a fresh connection, for the CLI
+// (`syncer inspect`, `status`, `conflicts`). Not for the sync path, which
+// uses hub_client's keep-alive connections.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace syncer {
+
+struct simple_response {
+  int status = 0;     // 0: no answer (error says why)
+  std::string body;
+  std::string error;
+};
+
+simple_response http_request(const std::string& host, uint16_t port, const std::string& method,
+                             const std::string& target, const std::string& body,
+                             const std::vector<std::pair<std::string, std::string>>& headers, int timeout_ms);
+
+}  // namespace syncer
