@@ -77,6 +77,7 @@ std::optional<version_vector> version_vector::parse(std::string_view text) {
     auto comma = text.find(',');
     auto item = text.substr(0, comma);
     text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+    if (comma != std::string_view::npos && text.empty()) return std::nullopt;  // trailing comma
     auto colon = item.rfind(':');
     if (colon == std::string_view::npos || colon == 0) return std::nullopt;
     auto id = item.substr(0, colon);
