@@ -53,14 +53,19 @@ std::string version_json(const version_vector& v) {
 
 namespace {
 
-void append_entry_fields(std::string& out, const file_entry& e) {
+// Events use "type" for the event kind, so there the entry kind is
+// written as "is_dir" instead (with_type = false).
+void append_entry_fields(std::string& out, const file_entry& e, bool with_type = true) {
   out += "\"path\":" + quote(e.path);
   out += ",\"sha256\":" + quote(e.sha256);
   out += ",\"size\":" + std::to_string(e.size);
   out += ",\"mtime\":" + std::to_string(e.mtime_ns);
   out += ",\"version\":" + version_json(e.version);
   out += std::string(",\"deleted\":") + (e.deleted ? "true" : "false");
-  out += std::string(",\"type\":") + (e.is_dir ? "\"dir\"" : "\"file\"");
+  if (with_type)
+    out += std::string(",\"type\":") + (e.is_dir ? "\"dir\"" : "\"file\"");
+  else
+    out += std::string(",\"is_dir\":") + (e.is_dir ? "true" : "false");
   out += ",\"origin\":" + quote(e.origin);
   out += ",\"sequence\":" + std::to_string(e.sequence);
 }
@@ -122,7 +127,7 @@ std::string change_result_json(const change_result& r) {
 std::string event_json(const hub_event& ev) {
   const auto& e = ev.entry;
   std::string out = "{\"type\":" + quote(ev.type) + ",";
-  append_entry_fields(out, e);
+  append_entry_fields(out, e, false);
   out += '}';
   return out;
 }
@@ -250,7 +255,7 @@ bool read_version(dom::object obj, const char* key, version_vector* out, std::st
   return true;
 }
 
-bool read_entry(dom::element el, file_entry* e, bool path_required, std::string* error) {
+bool read_entry(dom::element el, file_entry* e, bool path_required, std::string* error, bool with_type = true) {
   dom::object obj;
   if (el.get(obj)) return fail(error, "a file entry must be a JSON object");
   if (!read_string(obj, "path", &e->path, path_required, error)) return false;
@@ -259,10 +264,14 @@ bool read_entry(dom::element el, file_entry* e, bool path_required, std::string*
   if (!read_int(obj, "mtime", &e->mtime_ns, false, error)) return false;
   if (!read_version(obj, "version", &e->version, error)) return false;
   if (!read_bool(obj, "deleted", &e->deleted, error)) return false;
-  std::string type = "file";
-  if (!read_string(obj, "type", &type, false, error)) return false;
-  if (type != "file" && type != "dir") return fail(error, "field 'type' must be \"file\" or \"dir\"");
-  e->is_dir = type == "dir";
+  if (with_type) {
+    std::string type = "file";
+    if (!read_string(obj, "type", &type, false, error)) return false;
+    if (type != "file" && type != "dir") return fail(error, "field 'type' must be \"file\" or \"dir\"");
+    e->is_dir = type == "dir";
+  } else if (!read_bool(obj, "is_dir", &e->is_dir, error)) {
+    return false;
+  }
   if (!read_string(obj, "origin", &e->origin, false, error)) return false;
   if (!read_uint(obj, "sequence", &e->sequence, false, error)) return false;
   return true;
@@ -385,7 +394,7 @@ std::optional<hub_event> parse_event(std::string_view body, std::string* error) 
   hub_event ev;
   if (!read_string(obj, "type", &ev.type, true, error)) return std::nullopt;
   if (ev.type == "file_changed" || ev.type == "file_deleted") {
-    if (!read_entry(root, &ev.entry, true, error)) return std::nullopt;
+    if (!read_entry(root, &ev.entry, true, error, false)) return std::nullopt;
     if (ev.type == "file_deleted") ev.entry.deleted = true;
   }
   return ev;
