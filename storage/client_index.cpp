@@ -1,0 +1,104 @@
+#include "storage/client_index.h"
+
+#include <filesystem>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include "storage/entry_rows.h"
+
+namespace syncer {
+namespace {
+
+const char* schema = R"sql(
+CREATE TABLE IF NOT EXISTS entries (
+  path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+  version TEXT NOT NULL, deleted INTEGER NOT NULL, is_dir INTEGER NOT NULL, origin TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+)sql";
+
+}  // namespace
+
+client_index::client_index(std::unique_ptr<SQLite::Database> db) : db_(std::move(db)) {}
+client_index::~client_index() = default;
+
+std::unique_ptr<client_index> client_index::open(const std::string& file, std::string* error) {
+  try {
+    auto parent = std::filesystem::path(file).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent);
+    auto db = std::make_unique<SQLite::Database>(file, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, 5000);
+    db->exec("PRAGMA journal_mode=WAL");
+    db->exec("PRAGMA synchronous=NORMAL");
+    db->exec(schema);
+    return std::unique_ptr<client_index>(new client_index(std::move(db)));
+  } catch (const std::exception& e) {
+    if (error) *error = "cannot open index " + file + ": " + e.what();
+    return nullptr;
+  }
+}
+
+std::unique_ptr<client_index> client_index::open_read_only(const std::string& file, std::string* error) {
+  try {
+    auto db = std::make_unique<SQLite::Database>(file, SQLite::OPEN_READONLY, 5000);
+    return std::unique_ptr<client_index>(new client_index(std::move(db)));
+  } catch (const std::exception& e) {
+    if (error) *error = "cannot open index " + file + ": " + e.what();
+    return nullptr;
+  }
+}
+
+std::optional<file_entry> client_index::get(const std::string& path) {
+  SQLite::Statement q(*db_, std::string("SELECT ") + detail::entry_columns + " FROM entries WHERE path = ?");
+  q.bind(1, path);
+  if (!q.executeStep()) return std::nullopt;
+  return detail::entry_from_row(q);
+}
+
+std::vector<file_entry> client_index::all() {
+  SQLite::Statement q(*db_, std::string("SELECT ") + detail::entry_columns + " FROM entries ORDER BY path");
+  std::vector<file_entry> out;
+  while (q.executeStep()) out.push_back(detail::entry_from_row(q));
+  return out;
+}
+
+void client_index::put(const std::vector<file_entry>& entries) {
+  SQLite::Transaction tx(*db_);
+  SQLite::Statement q(*db_, std::string("INSERT OR REPLACE INTO entries (") + detail::entry_columns +
+                                ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+  for (const auto& e : entries) {
+    detail::bind_entry(q, e);
+    q.exec();
+    q.reset();
+  }
+  tx.commit();
+}
+
+void client_index::put(const file_entry& entry) { put(std::vector<file_entry>{entry}); }
+
+void client_index::erase(const std::string& path) {
+  SQLite::Statement q(*db_, "DELETE FROM entries WHERE path = ?");
+  q.bind(1, path);
+  q.exec();
+}
+
+std::optional<std::string> client_index::get_meta(const std::string& key) {
+  SQLite::Statement q(*db_, "SELECT value FROM meta WHERE key = ?");
+  q.bind(1, key);
+  if (!q.executeStep()) return std::nullopt;
+  return q.getColumn(0).getString();
+}
+
+void client_index::set_meta(const std::string& key, const std::string& value) {
+  SQLite::Statement q(*db_, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)");
+  q.bind(1, key);
+  q.bind(2, value);
+  q.exec();
+}
+
+size_t client_index::count(bool include_deleted) {
+  SQLite::Statement q(*db_, include_deleted ? "SELECT COUNT(*) FROM entries"
+                                            : "SELECT COUNT(*) FROM entries WHERE deleted = 0");
+  q.executeStep();
+  return static_cast<size_t>(q.getColumn(0).getInt64());
+}
+
+}  // namespace syncer

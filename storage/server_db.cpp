@@ -1,0 +1,246 @@
+#include "storage/server_db.h"
+
+#include <filesystem>
+#include <random>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include "storage/entry_rows.h"
+
+namespace syncer {
+namespace {
+
+using detail::bind_entry;
+using detail::entry_from_row;
+
+const char* schema = R"sql(
+CREATE TABLE IF NOT EXISTS clients (
+  id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, created_ns INTEGER NOT NULL, last_seen_ns INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS files (
+  path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+  version TEXT NOT NULL, deleted INTEGER NOT NULL, is_dir INTEGER NOT NULL, origin TEXT NOT NULL,
+  sequence INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS files_by_sequence ON files(sequence);
+CREATE TABLE IF NOT EXISTS versions (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, path TEXT NOT NULL, sha256 TEXT NOT NULL, size INTEGER NOT NULL,
+  mtime_ns INTEGER NOT NULL, version TEXT NOT NULL, deleted INTEGER NOT NULL, is_dir INTEGER NOT NULL,
+  origin TEXT NOT NULL, sequence INTEGER NOT NULL, recorded_ns INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS versions_by_path ON versions(path);
+CREATE INDEX IF NOT EXISTS versions_by_sha ON versions(sha256);
+CREATE TABLE IF NOT EXISTS conflicts (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, path TEXT NOT NULL, copy_path TEXT NOT NULL,
+  winner_origin TEXT NOT NULL, loser_origin TEXT NOT NULL, detected_ns INTEGER NOT NULL, open INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS sync_log (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, at_ns INTEGER NOT NULL, client_id TEXT NOT NULL, action TEXT NOT NULL,
+  path TEXT NOT NULL, detail TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+)sql";
+
+std::string random_client_id() {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  static const char* hex = "0123456789abcdef";
+  std::string id(12, '0');
+  for (auto& c : id) c = hex[rng() % 16];
+  return id;
+}
+
+client_record client_from_row(SQLite::Statement& q) {
+  return client_record{q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getInt64(),
+                       q.getColumn(3).getInt64()};
+}
+
+int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+server_db::server_db(std::unique_ptr<SQLite::Database> db) : db_(std::move(db)) {}
+server_db::~server_db() = default;
+
+std::unique_ptr<server_db> server_db::open(const std::string& file, std::string* error) {
+  try {
+    auto parent = std::filesystem::path(file).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent);
+    auto db = std::make_unique<SQLite::Database>(file, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, 5000);
+    db->exec("PRAGMA journal_mode=WAL");
+    db->exec("PRAGMA synchronous=NORMAL");
+    db->exec(schema);
+    return std::unique_ptr<server_db>(new server_db(std::move(db)));
+  } catch (const std::exception& e) {
+    if (error) *error = "cannot open database " + file + ": " + e.what();
+    return nullptr;
+  }
+}
+
+client_record server_db::register_client(const std::string& name, int64_t now) {
+  SQLite::Statement find(*db_, "SELECT id, name, created_ns, last_seen_ns FROM clients WHERE name = ?");
+  find.bind(1, name);
+  if (find.executeStep()) return client_from_row(find);
+  client_record r{random_client_id(), name, now, now};
+  SQLite::Statement insert(*db_, "INSERT INTO clients (id, name, created_ns, last_seen_ns) VALUES (?, ?, ?, ?)");
+  insert.bind(1, r.id);
+  insert.bind(2, r.name);
+  insert.bind(3, r.created_ns);
+  insert.bind(4, r.last_seen_ns);
+  insert.exec();
+  return r;
+}
+
+std::optional<client_record> server_db::find_client(const std::string& id) {
+  SQLite::Statement q(*db_, "SELECT id, name, created_ns, last_seen_ns FROM clients WHERE id = ?");
+  q.bind(1, id);
+  if (q.executeStep()) return client_from_row(q);
+  return std::nullopt;
+}
+
+std::vector<client_record> server_db::list_clients() {
+  SQLite::Statement q(*db_, "SELECT id, name, created_ns, last_seen_ns FROM clients ORDER BY name");
+  std::vector<client_record> out;
+  while (q.executeStep()) out.push_back(client_from_row(q));
+  return out;
+}
+
+void server_db::touch_client(const std::string& id, int64_t now) {
+  SQLite::Statement q(*db_, "UPDATE clients SET last_seen_ns = ? WHERE id = ?");
+  q.bind(1, now);
+  q.bind(2, id);
+  q.exec();
+}
+
+std::optional<file_entry> server_db::get_file(const std::string& path) {
+  SQLite::Statement q(*db_, std::string("SELECT ") + detail::entry_columns + ", sequence FROM files WHERE path = ?");
+  q.bind(1, path);
+  if (!q.executeStep()) return std::nullopt;
+  auto e = entry_from_row(q);
+  e.sequence = static_cast<uint64_t>(q.getColumn(8).getInt64());
+  return e;
+}
+
+std::vector<file_entry> server_db::list_files(bool include_deleted) {
+  std::string sql = std::string("SELECT ") + detail::entry_columns + ", sequence FROM files";
+  if (!include_deleted) sql += " WHERE deleted = 0";
+  sql += " ORDER BY path";
+  SQLite::Statement q(*db_, sql);
+  std::vector<file_entry> out;
+  while (q.executeStep()) {
+    out.push_back(entry_from_row(q));
+    out.back().sequence = static_cast<uint64_t>(q.getColumn(8).getInt64());
+  }
+  return out;
+}
+
+std::vector<file_entry> server_db::changes_since(uint64_t after) {
+  SQLite::Statement q(*db_, std::string("SELECT ") + detail::entry_columns +
+                                ", sequence FROM files WHERE sequence > ? ORDER BY sequence");
+  q.bind(1, static_cast<int64_t>(after));
+  std::vector<file_entry> out;
+  while (q.executeStep()) {
+    out.push_back(entry_from_row(q));
+    out.back().sequence = static_cast<uint64_t>(q.getColumn(8).getInt64());
+  }
+  return out;
+}
+
+void server_db::put_files(std::vector<file_entry>& entries) {
+  SQLite::Transaction tx(*db_);
+  uint64_t seq = last_sequence();
+  SQLite::Statement upsert(*db_, std::string("INSERT OR REPLACE INTO files (") + detail::entry_columns +
+                                     ", sequence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  SQLite::Statement history(*db_, std::string("INSERT INTO versions (") + detail::entry_columns +
+                                      ", sequence, recorded_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  auto now = now_ns();
+  for (auto& e : entries) {
+    e.sequence = ++seq;
+    bind_entry(upsert, e);
+    upsert.bind(9, static_cast<int64_t>(e.sequence));
+    upsert.exec();
+    upsert.reset();
+    bind_entry(history, e);
+    history.bind(9, static_cast<int64_t>(e.sequence));
+    history.bind(10, now);
+    history.exec();
+    history.reset();
+  }
+  SQLite::Statement meta(*db_, "INSERT OR REPLACE INTO meta (key, value) VALUES ('last_sequence', ?)");
+  meta.bind(1, std::to_string(seq));
+  meta.exec();
+  tx.commit();
+}
+
+std::vector<file_entry> server_db::history(const std::string& path) {
+  SQLite::Statement q(*db_, std::string("SELECT ") + detail::entry_columns +
+                                ", sequence FROM versions WHERE path = ? ORDER BY id");
+  q.bind(1, path);
+  std::vector<file_entry> out;
+  while (q.executeStep()) {
+    out.push_back(entry_from_row(q));
+    out.back().sequence = static_cast<uint64_t>(q.getColumn(8).getInt64());
+  }
+  return out;
+}
+
+bool server_db::object_referenced(const std::string& sha256) {
+  SQLite::Statement q(*db_, "SELECT 1 FROM versions WHERE sha256 = ? LIMIT 1");
+  q.bind(1, sha256);
+  return q.executeStep();
+}
+
+int64_t server_db::add_conflict(const conflict_record& r) {
+  SQLite::Statement q(*db_,
+                      "INSERT INTO conflicts (path, copy_path, winner_origin, loser_origin, detected_ns, open) "
+                      "VALUES (?, ?, ?, ?, ?, ?)");
+  q.bind(1, r.path);
+  q.bind(2, r.copy_path);
+  q.bind(3, r.winner_origin);
+  q.bind(4, r.loser_origin);
+  q.bind(5, r.detected_ns);
+  q.bind(6, r.open ? 1 : 0);
+  q.exec();
+  return db_->getLastInsertRowid();
+}
+
+std::vector<conflict_record> server_db::list_conflicts(bool open_only) {
+  std::string sql = "SELECT id, path, copy_path, winner_origin, loser_origin, detected_ns, open FROM conflicts";
+  if (open_only) sql += " WHERE open = 1";
+  sql += " ORDER BY id";
+  SQLite::Statement q(*db_, sql);
+  std::vector<conflict_record> out;
+  while (q.executeStep())
+    out.push_back(conflict_record{q.getColumn(0).getInt64(), q.getColumn(1).getString(), q.getColumn(2).getString(),
+                                  q.getColumn(3).getString(), q.getColumn(4).getString(), q.getColumn(5).getInt64(),
+                                  q.getColumn(6).getInt() != 0});
+  return out;
+}
+
+void server_db::close_conflicts_for_copy(const std::string& copy_path) {
+  SQLite::Statement q(*db_, "UPDATE conflicts SET open = 0 WHERE copy_path = ?");
+  q.bind(1, copy_path);
+  q.exec();
+}
+
+uint64_t server_db::last_sequence() {
+  SQLite::Statement q(*db_, "SELECT value FROM meta WHERE key = 'last_sequence'");
+  if (!q.executeStep()) return 0;
+  return std::stoull(q.getColumn(0).getString());
+}
+
+size_t server_db::file_count(bool include_deleted) {
+  SQLite::Statement q(*db_, include_deleted ? "SELECT COUNT(*) FROM files" : "SELECT COUNT(*) FROM files WHERE deleted = 0");
+  q.executeStep();
+  return static_cast<size_t>(q.getColumn(0).getInt64());
+}
+
+void server_db::log_event(int64_t now, const std::string& client_id, const std::string& action,
+                          const std::string& path, const std::string& detail) {
+  SQLite::Statement q(*db_, "INSERT INTO sync_log (at_ns, client_id, action, path, detail) VALUES (?, ?, ?, ?, ?)");
+  q.bind(1, now);
+  q.bind(2, client_id);
+  q.bind(3, action);
+  q.bind(4, path);
+  q.bind(5, detail);
+  q.exec();
+}
+
+}  // namespace syncer
