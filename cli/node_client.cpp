@@ -43,7 +43,8 @@ bool wait_for_signal(int ms) {
 // The id this client has in version vectors: kept in the index, so a
 // restart (even offline) keeps it; otherwise asked from the hub, retrying
 // with backoff until it answers or we are told to stop.
-std::optional<std::string> obtain_client_id(client_index& index, const client_config& config, hub_api& hub) {
+std::optional<std::string> obtain_client_id(client_index& index, const client_config& config, hub_api& hub,
+                                           bool* refused) {
   auto stored = index.get_meta("client_id");
   auto stored_name = index.get_meta("client_name");
   if (stored && !stored->empty() && stored_name == config.client_name) return stored;
@@ -58,6 +59,7 @@ std::optional<std::string> obtain_client_id(client_index& index, const client_co
       return id;
     }
     if (reply.status == 401) {
+      *refused = true;
       log::error("client", "the hub refused our API key: " + reply.error);
       return std::nullopt;
     }
@@ -92,8 +94,9 @@ int run_client_node(const client_config& config, bool verbose) {
   hub_address address{config.server_host, config.server_port, config.api_key};
   auto hub_factory = [address] { return make_hub_client(address); };
   auto registration_hub = hub_factory();
-  auto client_id = obtain_client_id(*index, config, *registration_hub);
-  if (!client_id) return index ? 0 : 1;
+  bool refused = false;
+  auto client_id = obtain_client_id(*index, config, *registration_hub, &refused);
+  if (!client_id) return refused ? 1 : 0;  // refused, or stopped while waiting for the hub
 
   auto matcher = std::make_shared<ignore_matcher>(config.sync_directory, config.ignore_patterns);
   caf::actor_system_config cfg;

@@ -1,0 +1,86 @@
+#include "cli/node_server.h"
+
+#include <signal.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include <caf/all.hpp>
+
+#include "actors/client_registry.h"
+#include "actors/conflict_resolver.h"
+#include "actors/file_store.h"
+#include "actors/log.h"
+#include "net/http_server.h"
+
+namespace syncer {
+
+int run_server_node(const server_config& config, bool verbose) {
+  log::set_verbose(verbose);
+  // Shutdown signals are taken synchronously on this thread (see below);
+  // block them before any other thread exists so none of them gets one.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  std::error_code ec;
+  std::filesystem::create_directories(config.data_dir + "/tmp", ec);
+  if (ec) {
+    log::error("server", "cannot create data dir " + config.data_dir + ": " + ec.message());
+    return 1;
+  }
+  caf::actor_system_config cfg;
+  cfg.set("scheduler.max-threads", 2);
+  caf::actor_system system{cfg};
+  auto resolver = spawn_conflict_resolver(system);
+  auto registry = spawn_client_registry(system);
+  file_store_actor store;
+  try {
+    store = spawn_file_store(system, file_store_config{config.data_dir}, resolver, registry);
+  } catch (const std::exception& e) {
+    log::error("server", e.what());
+    caf::anon_send_exit(resolver, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
+    return 1;
+  }
+  auto stop_actors = [&] {
+    for (auto h : {caf::actor_cast<caf::actor>(store), caf::actor_cast<caf::actor>(resolver),
+                   caf::actor_cast<caf::actor>(registry)})
+      caf::anon_send_exit(h, caf::exit_reason::user_shutdown);
+  };
+
+  http_server server(system);
+  server.set_inspect_targets("server", {{"client-registry", caf::actor_cast<caf::actor>(registry)},
+                                       {"conflict-resolver", caf::actor_cast<caf::actor>(resolver)},
+                                       {"file-store", caf::actor_cast<caf::actor>(store)}});
+  hub_edge_config edge;
+  edge.store = store;
+  edge.registry = registry;
+  edge.upload_temp_dir = config.data_dir + "/tmp";
+  edge.max_upload_bytes = config.max_upload_bytes;
+  edge.max_json_bytes = config.max_json_bytes;
+  edge.api_keys = config.api_keys;
+  server.enable_hub(edge);
+  std::string error;
+  auto port = server.start(config.host, config.port, config.io_threads, &error);
+  if (!port) {
+    log::error("server", error);
+    stop_actors();
+    return 1;
+  }
+  log::info("server", "listening on http://" + config.host + ":" + std::to_string(*port) + " (data dir " +
+                          config.data_dir + (config.api_keys.empty() ? ", no API keys" : ", API keys required") + ")");
+  int sig = 0;
+  sigwait(&signals, &sig);
+  log::info("server", std::string("received ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") + "; shutting down");
+  server.stop();
+  stop_actors();
+  system.await_all_actors_done();
+  log::info("server", "stopped");
+  return 0;
+}
+
+}  // namespace syncer

@@ -1,0 +1,741 @@
+#include "net/http_server.h"
+
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <caf/all.hpp>
+
+#include "actors/log.h"
+#include "actors/rules/path_rules.h"
+#include "net/json.h"
+
+namespace syncer {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+// A window [offset, offset+length) of a file, so a Range answer streams
+// through Beast's file body without reading the rest.
+class ranged_file {
+ public:
+  using native_handle_type = beast::file::native_handle_type;
+  bool is_open() const { return file_.is_open(); }
+  void close(beast::error_code& ec) { file_.close(ec); }
+  void open(const char* path, beast::file_mode mode, beast::error_code& ec) { file_.open(path, mode, ec); }
+  void set_window(uint64_t offset, uint64_t length, beast::error_code& ec) {
+    offset_ = offset;
+    length_ = length;
+    file_.seek(offset, ec);
+  }
+  uint64_t size(beast::error_code& ec) const {
+    ec = {};
+    return length_;
+  }
+  uint64_t pos(beast::error_code& ec) const { return file_.pos(ec) - offset_; }
+  void seek(uint64_t offset, beast::error_code& ec) { file_.seek(offset_ + offset, ec); }
+  size_t read(void* buffer, size_t n, beast::error_code& ec) const { return file_.read(buffer, n, ec); }
+  size_t write(const void* buffer, size_t n, beast::error_code& ec) { return file_.write(buffer, n, ec); }
+
+ private:
+  beast::file file_;
+  uint64_t offset_ = 0;
+  uint64_t length_ = 0;
+};
+
+using ranged_body = http::basic_file_body<ranged_file>;
+
+struct target_parts {
+  std::string path;                           // still percent-encoded
+  std::map<std::string, std::string> query;  // decoded values
+  bool ok = true;
+};
+
+target_parts split_target(beast::string_view target) {
+  target_parts out;
+  std::string t(target);
+  auto q = t.find('?');
+  out.path = t.substr(0, q);
+  if (q == std::string::npos) return out;
+  std::string rest = t.substr(q + 1);
+  size_t start = 0;
+  while (start <= rest.size()) {
+    auto amp = rest.find('&', start);
+    if (amp == std::string::npos) amp = rest.size();
+    auto item = rest.substr(start, amp - start);
+    start = amp + 1;
+    if (item.empty()) continue;
+    auto eq = item.find('=');
+    auto key = percent_decode(item.substr(0, eq));
+    auto value = percent_decode(eq == std::string::npos ? "" : item.substr(eq + 1));
+    if (!key || !value) {
+      out.ok = false;
+      return out;
+    }
+    out.query[*key] = *value;
+  }
+  return out;
+}
+
+bool valid_client_id(const std::string& id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') return false;
+  return true;
+}
+
+}  // namespace
+
+struct http_server::impl : std::enable_shared_from_this<http_server::impl> {
+  explicit impl(caf::actor_system& s) : system(s) {}
+  caf::actor_system& system;
+  asio::io_context io;
+  tcp::acceptor acceptor{io};
+  std::vector<std::thread> threads;
+  std::string role = "node";
+  std::vector<std::pair<std::string, caf::actor>> targets;
+  std::optional<hub_edge_config> hub;
+  std::atomic<uint64_t> temp_counter{0};
+  std::atomic<bool> stopping{false};
+
+  void accept();
+};
+
+namespace {
+
+using server_ptr = std::shared_ptr<http_server::impl>;
+
+// Calls `ok(result)` on the session's strand with the answer of `handle`
+// to `xs...`, through a short-lived actor (Asio threads never block).
+template <class Result, class Executor, class Handle, class... Ts>
+void ask(caf::actor_system& sys, Executor exec, Handle handle, std::function<void(Result&)> ok,
+         std::function<void(const std::string&)> fail, Ts... xs) {
+  sys.spawn([=](caf::event_based_actor* self) {
+    self->request(handle, std::chrono::seconds(300), xs...)
+        .then([=](Result& r) { asio::post(exec, [ok, r = std::move(r)]() mutable { ok(r); }); },
+              [=](caf::error& err) {
+                auto msg = self->system().render(err);
+                asio::post(exec, [fail, msg] { fail(msg); });
+              });
+  });
+}
+
+// ------------------------------------------------------------------ WebSocket
+
+class ws_session : public std::enable_shared_from_this<ws_session> {
+ public:
+  ws_session(server_ptr server, tcp::socket&& socket, std::string client_id)
+      : server_(std::move(server)), ws_(std::move(socket)), client_id_(std::move(client_id)) {}
+
+  void start(http::request<http::empty_body> req) {
+    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    ws_.async_accept(req, [self = shared_from_this()](beast::error_code ec) { self->on_accept(ec); });
+  }
+
+  void deliver(std::string text) {
+    queue_.push_back(std::move(text));
+    if (queue_.size() == 1) write_next();
+  }
+
+ private:
+  void on_accept(beast::error_code ec) {
+    if (ec) return;
+    // The sink actor forwards registry events into this strand.
+    std::weak_ptr<ws_session> weak = shared_from_this();
+    auto exec = ws_.get_executor();
+    sink_ = server_->system.spawn([weak, exec](session_sink_actor::pointer self) -> session_sink_actor::behavior_type {
+      return {
+          [weak, exec](hub_event_atom, const hub_event& ev) {
+            auto text = json::event_json(ev);
+            asio::post(exec, [weak, text]() mutable {
+              if (auto s = weak.lock()) s->deliver(std::move(text));
+            });
+          },
+      };
+    });
+    caf::anon_send(server_->hub->registry, attach_atom::value, client_id_, sink_);
+    read_next();
+  }
+
+  void read_next() {
+    ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec) return finish();
+    auto text = beast::buffers_to_string(buffer_.data());
+    buffer_.consume(buffer_.size());
+    std::string error;
+    auto ev = json::parse_event(text, &error);
+    if (ev && ev->type == "ping")
+      deliver("{\"type\":\"pong\"}");
+    else
+      deliver(json::error_body(ev ? "unknown message type '" + ev->type + "'" : error));
+    read_next();
+  }
+
+  void write_next() {
+    ws_.text(true);
+    ws_.async_write(asio::buffer(queue_.front()), [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) return self->finish();
+      self->queue_.pop_front();
+      if (!self->queue_.empty()) self->write_next();
+    });
+  }
+
+  void finish() {
+    if (finished_) return;
+    finished_ = true;
+    if (sink_) {
+      caf::anon_send(server_->hub->registry, detach_atom::value, client_id_, sink_);
+      caf::anon_send_exit(sink_, caf::exit_reason::user_shutdown);
+    }
+  }
+
+ public:
+  ~ws_session() { finish(); }
+
+ private:
+  server_ptr server_;
+  websocket::stream<beast::tcp_stream> ws_;
+  std::string client_id_;
+  beast::flat_buffer buffer_;
+  std::deque<std::string> queue_;
+  session_sink_actor sink_;
+  bool finished_ = false;
+};
+
+// ------------------------------------------------------------------ HTTP
+
+class http_session : public std::enable_shared_from_this<http_session> {
+ public:
+  http_session(server_ptr server, tcp::socket&& socket) : server_(std::move(server)), stream_(std::move(socket)) {}
+
+  void run() {
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_header(); });
+  }
+
+ private:
+  using string_response = http::response<http::string_body>;
+
+  void read_header() {
+    header_parser_.emplace();
+    header_parser_->header_limit(64 * 1024);
+    header_parser_->body_limit(boost::none);
+    stream_.expires_after(std::chrono::minutes(5));  // idle keep-alive connections
+    http::async_read_header(stream_, buffer_, *header_parser_,
+                            [self = shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
+  }
+
+  void on_header(beast::error_code ec) {
+    if (ec) return close();
+    stream_.expires_never();
+    auto& req = header_parser_->get();
+    version_ = req.version();
+    keep_alive_ = req.keep_alive();
+    auto parts = split_target(req.target());
+    if (!parts.ok) return reject(400, "the query string has a malformed % escape");
+    path_ = parts.path;
+    query_ = parts.query;
+    method_ = req.method();
+
+    if (path_ != "/health" && !authorized(req)) return reject(401, "missing or invalid API key");
+    if (websocket::is_upgrade(req)) return upgrade();
+    if (server_->hub && method_ == http::verb::post && path_ == "/upload") return start_upload();
+    // Every other request has at most a JSON body.
+    string_parser_.emplace(std::move(*header_parser_));
+    uint64_t limit = server_->hub ? server_->hub->max_json_bytes : 1 << 20;
+    if (auto len = string_parser_->content_length(); len && *len > limit)
+      return reject(413, "request body is larger than the limit of " + std::to_string(limit) + " bytes");
+    string_parser_->body_limit(limit);
+    http::async_read(stream_, buffer_, *string_parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec == http::error::body_limit) return self->reject(413, "request body is too large");
+      if (ec) return self->close();
+      self->route();
+    });
+  }
+
+  bool authorized(const http::request<http::empty_body>& req) const {
+    if (!server_->hub || server_->hub->api_keys.empty()) return true;
+    auto header = std::string(req[http::field::authorization]);
+    const std::string prefix = "Bearer ";
+    if (header.compare(0, prefix.size(), prefix) != 0) return false;
+    auto key = header.substr(prefix.size());
+    for (const auto& k : server_->hub->api_keys)
+      if (!k.empty() && k == key) return true;
+    return false;
+  }
+
+  // Decoded, normalised sync path from a URL suffix or a query value.
+  std::optional<std::string> sync_path(const std::string& raw, bool encoded) {
+    std::string error;
+    auto decoded = encoded ? percent_decode(raw) : std::optional<std::string>(raw);
+    if (!decoded) {
+      reject(400, "the path has a malformed % escape");
+      return std::nullopt;
+    }
+    auto normal = normalize_sync_path(*decoded, &error);
+    if (!normal) {
+      reject(400, "invalid path: " + error);
+      return std::nullopt;
+    }
+    if (is_internal_path(*normal)) {
+      reject(400, "invalid path: .syncer/ is never synced");
+      return std::nullopt;
+    }
+    return normal;
+  }
+
+  // Change metadata from X-Client-Id, X-Mtime, X-Version.
+  template <class Req>
+  bool change_headers(const Req& req, incoming_change* c) {
+    auto id = std::string(req["X-Client-Id"]);
+    if (!id.empty() && !valid_client_id(id)) {
+      reject(400, "X-Client-Id must be 1-64 letters, digits, '-' or '_'");
+      return false;
+    }
+    c->entry.origin = id;
+    auto mtime = std::string(req["X-Mtime"]);
+    if (!mtime.empty()) {
+      try {
+        size_t used = 0;
+        c->entry.mtime_ns = std::stoll(mtime, &used);
+        if (used != mtime.size() || c->entry.mtime_ns < 0) throw std::invalid_argument("mtime");
+      } catch (...) {
+        reject(400, "X-Mtime must be nanoseconds since the Unix epoch (a non-negative integer)");
+        return false;
+      }
+    }
+    auto version = std::string(req["X-Version"]);
+    if (!version.empty()) {
+      auto parsed = version_vector::parse(version);
+      if (!parsed) {
+        reject(400, "X-Version must look like 'id:3,other:1'");
+        return false;
+      }
+      c->entry.version = *parsed;
+      c->version_given = true;
+    }
+    return true;
+  }
+
+  void start_upload() {
+    auto& req = header_parser_->get();
+    auto it = query_.find("path");
+    if (it == query_.end()) return reject(400, "missing query parameter 'path'");
+    auto path = sync_path(it->second, false);
+    if (!path) return;
+    incoming_.entry = file_entry{};
+    incoming_.entry.path = *path;
+    incoming_.version_given = false;
+    if (!change_headers(req, &incoming_)) return;
+    auto limit = server_->hub->max_upload_bytes;
+    file_parser_.emplace(std::move(*header_parser_));
+    if (auto len = file_parser_->content_length(); len && *len > limit)
+      return reject(413, "upload is larger than the limit of " + std::to_string(limit) + " bytes");
+    file_parser_->body_limit(limit);
+    temp_file_ = server_->hub->upload_temp_dir + "/edge-" + std::to_string(::getpid()) + "-" +
+                 std::to_string(server_->temp_counter++);
+    beast::error_code ec;
+    file_parser_->get().body().open(temp_file_.c_str(), beast::file_mode::write, ec);
+    if (ec) return reject(500, "cannot create upload temp file: " + ec.message());
+    http::async_read(stream_, buffer_, *file_parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      beast::error_code ignored;
+      self->file_parser_->get().body().close();
+      if (ec) {
+        ::unlink(self->temp_file_.c_str());
+        if (ec == http::error::body_limit) return self->reject(413, "upload is too large");
+        return self->close();
+      }
+      self->incoming_.temp_file = self->temp_file_;
+      self->commit(self->incoming_);
+    });
+  }
+
+  void commit(incoming_change c) {
+    auto self = shared_from_this();
+    ask<change_result>(
+        server_->system, stream_.get_executor(), server_->hub->store,
+        std::function<void(change_result&)>([self](change_result& r) {
+          if (!r.error.empty() && r.status != 409) return self->reject(r.status, r.error, false);
+          self->send_json(r.status, json::change_result_json(r));
+        }),
+        std::function<void(const std::string&)>([self, c](const std::string& msg) {
+          if (!c.temp_file.empty()) ::unlink(c.temp_file.c_str());
+          self->reject(503, "the file store did not answer: " + msg, false);
+        }),
+        commit_atom::value, c);
+  }
+
+  void route() {
+    auto& req = string_parser_->get();
+    const auto& p = path_;
+    auto is = [&](const char* prefix) { return p.compare(0, std::strlen(prefix), prefix) == 0; };
+    if (p == "/health") {
+      if (method_ != http::verb::get) return reject(405, "use GET");
+      return send_json(200, std::string("{\"status\":\"ok\",\"version\":\"") + SYNCER_VERSION + "\"}");
+    }
+    if (p == "/inspect") {
+      if (method_ != http::verb::get) return reject(405, "use GET");
+      return inspect();
+    }
+    if (!server_->hub) return reject(404, "no such endpoint: " + p);
+    auto& hub = *server_->hub;
+    auto self = shared_from_this();
+    auto fail = std::function<void(const std::string&)>(
+        [self](const std::string& msg) { self->reject(503, "the hub did not answer: " + msg, false); });
+    std::string error;
+    if (p == "/register") {
+      if (method_ != http::verb::post) return reject(405, "use POST");
+      auto name = json::parse_register_request(req.body(), &error);
+      if (!name) return reject(400, error);
+      return ask<client_record>(server_->system, stream_.get_executor(), hub.store,
+                                std::function<void(client_record&)>([self](client_record& r) {
+                                  self->send_json(200, "{\"client_id\":" + json::quote(r.id) + "}");
+                                }),
+                                fail, register_atom::value, *name);
+    }
+    if (p == "/sync") {
+      if (method_ != http::verb::post) return reject(405, "use POST");
+      auto entries = json::parse_sync_request(req.body(), &error);
+      if (!entries) return reject(400, error);
+      for (auto& e : *entries) {
+        auto normal = normalize_sync_path(e.path, &error);
+        if (!normal) return reject(400, "invalid path '" + e.path + "': " + error);
+        e.path = *normal;
+      }
+      return ask<sync_plan>(server_->system, stream_.get_executor(), hub.store,
+                            std::function<void(sync_plan&)>(
+                                [self](sync_plan& plan) { self->send_json(200, json::sync_plan_json(plan)); }),
+                            fail, sync_atom::value, std::move(*entries));
+    }
+    if (p == "/link") {
+      if (method_ != http::verb::post) return reject(405, "use POST");
+      auto it = query_.find("path");
+      if (it == query_.end()) return reject(400, "missing query parameter 'path'");
+      auto path = sync_path(it->second, false);
+      if (!path) return;
+      auto meta = json::parse_link_request(req.body(), &error);
+      if (!meta) return reject(400, error);
+      incoming_change c;
+      c.entry = *meta;
+      c.entry.path = *path;
+      c.version_given = !meta->version.empty();
+      if (!change_headers(req, &c)) return;
+      if (!meta->version.empty()) {
+        c.entry.version = meta->version;
+        c.version_given = true;
+      }
+      if (meta->mtime_ns > 0) c.entry.mtime_ns = meta->mtime_ns;
+      return commit(c);
+    }
+    if (is("/dirs/")) {
+      if (method_ != http::verb::put) return reject(405, "use PUT");
+      auto path = sync_path(p.substr(6), true);
+      if (!path) return;
+      incoming_change c;
+      c.entry.path = *path;
+      c.entry.is_dir = true;
+      if (!change_headers(req, &c)) return;
+      return commit(c);
+    }
+    if (is("/files/")) {
+      if (method_ != http::verb::delete_) return reject(405, "use DELETE");
+      auto path = sync_path(p.substr(7), true);
+      if (!path) return;
+      incoming_change c;
+      c.entry.path = *path;
+      c.entry.deleted = true;
+      if (!change_headers(req, &c)) return;
+      return commit(c);
+    }
+    if (p == "/files") {
+      if (method_ != http::verb::get) return reject(405, "use GET");
+      bool deleted = query_.count("deleted") && query_["deleted"] != "0" && query_["deleted"] != "false";
+      return ask<std::vector<file_entry>>(server_->system, stream_.get_executor(), hub.store,
+                                          std::function<void(std::vector<file_entry>&)>([self](auto& files) {
+                                            self->send_json(200, json::entries_json(files, "files"));
+                                          }),
+                                          fail, list_atom::value, deleted);
+    }
+    if (p == "/conflicts") {
+      if (method_ != http::verb::get) return reject(405, "use GET");
+      bool open_only = !(query_.count("all") && query_["all"] != "0");
+      return ask<std::vector<conflict_record>>(
+          server_->system, stream_.get_executor(), hub.store,
+          std::function<void(std::vector<conflict_record>&)>(
+              [self](auto& records) { self->send_json(200, json::conflicts_json(records)); }),
+          fail, conflicts_atom::value, open_only);
+    }
+    if (is("/download/")) {
+      if (method_ != http::verb::get && method_ != http::verb::head) return reject(405, "use GET");
+      auto path = sync_path(p.substr(10), true);
+      if (!path) return;
+      range_header_ = std::string(req[http::field::range]);
+      if_range_ = std::string(req[http::field::if_range]);
+      return ask<file_lookup>(server_->system, stream_.get_executor(), hub.store,
+                              std::function<void(file_lookup&)>([self](file_lookup& f) { self->download(f); }), fail,
+                              lookup_atom::value, *path);
+    }
+    if (is("/ws/")) return reject(400, "this endpoint needs a WebSocket upgrade");
+    return reject(404, "no such endpoint: " + p);
+  }
+
+  void download(const file_lookup& f) {
+    if (!f.found) return reject(404, "no such file", false);
+    uint64_t size = f.entry.size;
+    uint64_t first = 0, last = size ? size - 1 : 0;
+    bool partial = false;
+    std::string etag = "\"" + f.entry.sha256 + "\"";
+    bool range_applies = !range_header_.empty() && (if_range_.empty() || if_range_ == etag);
+    if (range_applies) {
+      // One range: bytes=a-b, bytes=a-, bytes=-n
+      std::string r = range_header_;
+      if (r.compare(0, 6, "bytes=") != 0 || r.find(',') != std::string::npos)
+        return reject(416, "only one 'bytes=' range is supported", false);
+      auto spec = r.substr(6);
+      auto dash = spec.find('-');
+      try {
+        if (dash == std::string::npos) throw std::invalid_argument("range");
+        auto a = spec.substr(0, dash), b = spec.substr(dash + 1);
+        if (a.empty()) {
+          uint64_t n = std::stoull(b);
+          if (n == 0 || size == 0) throw std::out_of_range("empty");
+          first = n >= size ? 0 : size - n;
+          last = size - 1;
+        } else {
+          first = std::stoull(a);
+          last = b.empty() ? size - 1 : std::min<uint64_t>(std::stoull(b), size - 1);
+          if (first >= size || last < first) throw std::out_of_range("range");
+        }
+        partial = true;
+      } catch (...) {
+        auto res = make_json(416, json::error_body("range not satisfiable"));
+        res->set(http::field::content_range, "bytes */" + std::to_string(size));
+        return write(res);
+      }
+    }
+    uint64_t length = size ? last - first + 1 : 0;
+    auto res = std::make_shared<http::response<ranged_body>>(partial ? http::status::partial_content : http::status::ok,
+                                                             version_);
+    ranged_file file;
+    beast::error_code ec;
+    file.open(f.object_file.c_str(), beast::file_mode::scan, ec);
+    if (!ec) file.set_window(first, length, ec);
+    if (!ec) res->body().reset(std::move(file), ec);
+    if (ec) return reject(500, "cannot open object: " + ec.message(), false);
+    res->set(http::field::server, "syncer");
+    res->set(http::field::content_type, "application/octet-stream");
+    res->set(http::field::etag, etag);
+    res->set("X-Sha256", f.entry.sha256);
+    res->set("X-Mtime", std::to_string(f.entry.mtime_ns));
+    res->set("X-Version", f.entry.version.to_string());
+    res->set(http::field::accept_ranges, "bytes");
+    if (partial)
+      res->set(http::field::content_range,
+               "bytes " + std::to_string(first) + "-" + std::to_string(last) + "/" + std::to_string(size));
+    res->content_length(length);
+    res->keep_alive(keep_alive_);
+    if (method_ == http::verb::head) {
+      auto head = std::make_shared<http::response<http::empty_body>>(res->result(), version_);
+      for (const auto& field : *res) head->set(field.name_string(), field.value());
+      head->content_length(length);
+      head->keep_alive(keep_alive_);
+      return write(head);
+    }
+    write(res);
+  }
+
+  void inspect() {
+    auto self = shared_from_this();
+    auto exec = stream_.get_executor();
+    auto targets = server_->targets;
+    auto role = server_->role;
+    // One collector actor asks every target; a silent one is reported, not waited for.
+    server_->system.spawn([self, exec, targets, role](caf::event_based_actor* actor) {
+      auto results = std::make_shared<std::vector<actor_state>>(targets.size());
+      auto remaining = std::make_shared<size_t>(targets.size());
+      auto finish = [self, exec, results, role] {
+        asio::post(exec, [self, results, role] { self->send_json(200, json::actor_states_json(role, *results)); });
+      };
+      if (targets.empty()) return finish();
+      for (size_t i = 0; i < targets.size(); ++i) {
+        auto name = targets[i].first;
+        actor->request(targets[i].second, std::chrono::seconds(3), inspect_atom::value)
+            .then(
+                [=](actor_state& st) {
+                  st.name = name;
+                  (*results)[i] = std::move(st);
+                  if (--*remaining == 0) finish();
+                },
+                [=](caf::error& err) {
+                  actor_state st;
+                  st.name = name;
+                  st.info["error"] = "no answer: " + actor->system().render(err);
+                  (*results)[i] = std::move(st);
+                  if (--*remaining == 0) finish();
+                });
+      }
+    });
+  }
+
+  void upgrade() {
+    if (!server_->hub) return reject(404, "no WebSocket endpoint here");
+    if (path_.compare(0, 4, "/ws/") != 0) return reject(404, "no WebSocket endpoint at " + path_);
+    auto id = percent_decode(path_.substr(4)).value_or("");
+    if (!valid_client_id(id)) return reject(400, "invalid client id");
+    auto self = shared_from_this();
+    ask<std::optional<client_record>>(
+        server_->system, stream_.get_executor(), server_->hub->store,
+        std::function<void(std::optional<client_record>&)>([self, id](std::optional<client_record>& c) {
+          if (!c) return self->reject(404, "unknown client id '" + id + "'; register first", true);
+          auto ws = std::make_shared<ws_session>(self->server_, self->stream_.release_socket(), id);
+          ws->start(self->header_parser_->release());
+        }),
+        std::function<void(const std::string&)>(
+            [self](const std::string& msg) { self->reject(503, "the hub did not answer: " + msg, true); }),
+        client_atom::value, id);
+  }
+
+  std::shared_ptr<string_response> make_json(int status, std::string body) {
+    auto res = std::make_shared<string_response>(static_cast<http::status>(status), version_);
+    res->set(http::field::server, "syncer");
+    res->set(http::field::content_type, "application/json");
+    res->body() = std::move(body);
+    res->prepare_payload();
+    res->keep_alive(keep_alive_ && !force_close_);
+    return res;
+  }
+
+  void send_json(int status, std::string body) { write(make_json(status, std::move(body))); }
+
+  // An error answer. `body_unread`: the request body was not consumed, so
+  // the connection cannot be reused.
+  void reject(int status, const std::string& message, bool body_unread = true) {
+    if (body_unread) force_close_ = true;
+    if (status >= 500) log::warn("http", path_ + ": " + message);
+    else log::debug("http", path_ + ": " + std::to_string(status) + " " + message);
+    send_json(status, json::error_body(message));
+  }
+
+  template <class Response>
+  void write(std::shared_ptr<Response> res) {
+    bool close_after = force_close_ || !res->keep_alive();
+    if (force_close_) res->keep_alive(false);
+    http::async_write(stream_, *res, [self = shared_from_this(), res, close_after](beast::error_code ec, size_t) {
+      if (ec || close_after) return self->close();
+      self->reset();
+      self->read_header();
+    });
+  }
+
+  void reset() {
+    string_parser_.reset();
+    file_parser_.reset();
+    header_parser_.reset();
+    force_close_ = false;
+  }
+
+  void close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.socket().close(ec);
+  }
+
+  server_ptr server_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::empty_body>> header_parser_;
+  std::optional<http::request_parser<http::string_body>> string_parser_;
+  std::optional<http::request_parser<http::file_body>> file_parser_;
+  unsigned version_ = 11;
+  bool keep_alive_ = true;
+  bool force_close_ = false;
+  http::verb method_ = http::verb::get;
+  std::string path_;
+  std::map<std::string, std::string> query_;
+  incoming_change incoming_;
+  std::string temp_file_;
+  std::string range_header_, if_range_;
+};
+
+}  // namespace
+
+void http_server::impl::accept() {
+  acceptor.async_accept(asio::make_strand(io), [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+    if (self->stopping) return;
+    if (!ec) {
+      socket.set_option(tcp::no_delay(true), ec);
+      std::make_shared<http_session>(self, std::move(socket))->run();
+    }
+    self->accept();
+  });
+}
+
+http_server::http_server(caf::actor_system& system) : impl_(std::make_shared<impl>(system)) {}
+
+http_server::~http_server() { stop(); }
+
+void http_server::set_inspect_targets(std::string role, std::vector<std::pair<std::string, caf::actor>> targets) {
+  impl_->role = std::move(role);
+  impl_->targets = std::move(targets);
+}
+
+void http_server::enable_hub(hub_edge_config config) { impl_->hub = std::move(config); }
+
+std::optional<uint16_t> http_server::start(const std::string& host, uint16_t port, int threads, std::string* error) {
+  try {
+    beast::error_code ec;
+    auto address = asio::ip::make_address(host == "localhost" ? "127.0.0.1" : host, ec);
+    if (ec) {
+      if (error) *error = "cannot listen on " + host + ":" + std::to_string(port) + ": not an IP address";
+      return std::nullopt;
+    }
+    tcp::endpoint endpoint{address, port};
+    impl_->acceptor.open(endpoint.protocol());
+    impl_->acceptor.set_option(asio::socket_base::reuse_address(true));
+    impl_->acceptor.bind(endpoint, ec);
+    if (ec) {
+      if (error) *error = "cannot listen on " + host + ":" + std::to_string(port) + ": " + ec.message();
+      return std::nullopt;
+    }
+    impl_->acceptor.listen(asio::socket_base::max_listen_connections);
+    auto bound = impl_->acceptor.local_endpoint().port();
+    impl_->accept();
+    for (int i = 0; i < std::max(1, threads); ++i) impl_->threads.emplace_back([io = &impl_->io] { io->run(); });
+    return bound;
+  } catch (const std::exception& e) {
+    if (error) *error = "cannot listen on " + host + ":" + std::to_string(port) + ": " + e.what();
+    return std::nullopt;
+  }
+}
+
+void http_server::stop() {
+  if (!impl_ || impl_->stopping.exchange(true)) return;
+  asio::post(impl_->io, [s = impl_] {
+    beast::error_code ec;
+    s->acceptor.close(ec);
+  });
+  impl_->io.stop();
+  for (auto& t : impl_->threads)
+    if (t.joinable()) t.join();
+  impl_->threads.clear();
+}
+
+}  // namespace syncer

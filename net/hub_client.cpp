@@ -1,0 +1,340 @@
+#include "net/hub_client.h"
+
+#include <sys/stat.h>
+
+#include <chrono>
+#include <functional>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "actors/rules/path_rules.h"
+#include "net/json.h"
+
+namespace syncer {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using namespace std::chrono_literals;
+
+constexpr auto connect_timeout = 3s;
+constexpr auto io_timeout = 60s;
+
+// Time allowed for moving `bytes`: never under a minute, and at least
+// 10 MB/s for big bodies, so multi-GiB transfers are not cut off.
+std::chrono::seconds transfer_timeout(uint64_t bytes) {
+  return std::max<std::chrono::seconds>(io_timeout, std::chrono::seconds(bytes / (10 * 1000 * 1000)));
+}
+
+struct raw_reply {
+  int status = 0;
+  std::string body;
+  std::string error;
+};
+
+class beast_hub_client : public hub_api {
+ public:
+  explicit beast_hub_client(hub_address address) : address_(std::move(address)) {}
+
+  hub_reply health() override { return to_reply(call(http::verb::get, "/health", "", {})); }
+
+  hub_reply register_client(const std::string& name, std::string* client_id) override {
+    auto r = call(http::verb::post, "/register", "{\"client_name\":" + json::quote(name) + "}", {});
+    auto reply = to_reply(r);
+    if (reply.ok()) {
+      std::string error;
+      auto id = json::parse_register_reply(r.body, &error);
+      if (!id) return {0, "unexpected answer from the hub: " + error};
+      *client_id = *id;
+    }
+    return reply;
+  }
+
+  hub_reply sync(const std::vector<file_entry>& local, sync_plan* plan) override {
+    std::string body = "{\"client_id\":\"\",\"files\":[";
+    for (size_t i = 0; i < local.size(); ++i) {
+      if (i) body += ',';
+      body += json::entry_json(local[i]);
+    }
+    body += "]}";
+    auto r = call(http::verb::post, "/sync", body, {});
+    auto reply = to_reply(r);
+    if (reply.ok()) {
+      std::string error;
+      auto parsed = json::parse_sync_plan(r.body, &error);
+      if (!parsed) return {0, "unexpected answer from the hub: " + error};
+      *plan = std::move(*parsed);
+    }
+    return reply;
+  }
+
+  hub_reply upload(const file_entry& meta, const std::string& local_file, hub_change* out) override {
+    auto target = "/upload?path=" + percent_encode_path(meta.path);
+    raw_reply r;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      bool reused = stream_.has_value();
+      if (!connect(&r)) return to_reply(r);
+      http::request<http::file_body> req{http::verb::post, target, 11};
+      beast::error_code ec;
+      req.body().open(local_file.c_str(), beast::file_mode::scan, ec);
+      if (ec) return {0, "cannot read " + local_file + ": " + ec.message()};
+      decorate(req, change_headers(meta));
+      req.prepare_payload();
+      auto size = req.body().size();
+      if (exchange(req, &r, transfer_timeout(size))) break;
+      if (!reused) break;
+    }
+    return change_reply(r, out);
+  }
+
+  hub_reply link(const file_entry& meta, hub_change* out) override {
+    std::string body = "{\"sha256\":" + json::quote(meta.sha256) + ",\"size\":" + std::to_string(meta.size) +
+                       ",\"mtime\":" + std::to_string(meta.mtime_ns) + ",\"version\":" + json::version_json(meta.version) + "}";
+    auto r = call(http::verb::post, "/link?path=" + percent_encode_path(meta.path), body, change_headers(meta));
+    return change_reply(r, out);
+  }
+
+  hub_reply make_dir(const file_entry& meta, hub_change* out) override {
+    auto r = call(http::verb::put, "/dirs/" + percent_encode_path(meta.path), "", change_headers(meta));
+    return change_reply(r, out);
+  }
+
+  hub_reply remove(const file_entry& meta, hub_change* out) override {
+    auto r = call(http::verb::delete_, "/files/" + percent_encode_path(meta.path), "", change_headers(meta));
+    return change_reply(r, out);
+  }
+
+  hub_reply download(const std::string& path, const std::string& expected_sha256,
+                     const std::string& dest_file) override {
+    raw_reply r;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      bool reused = stream_.has_value();
+      if (!connect(&r)) return to_reply(r);
+      struct stat st {};
+      uint64_t have = ::stat(dest_file.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+      http::request<http::empty_body> req{http::verb::get, "/download/" + percent_encode_path(path), 11};
+      std::vector<std::pair<std::string, std::string>> headers;
+      if (have > 0 && !expected_sha256.empty()) {
+        headers.push_back({"Range", "bytes=" + std::to_string(have) + "-"});
+        headers.push_back({"If-Range", "\"" + expected_sha256 + "\""});
+      }
+      decorate(req, headers);
+      if (fetch(req, expected_sha256, dest_file, &r)) break;
+      if (!reused) break;
+    }
+    return to_reply(r);
+  }
+
+  hub_reply list_files(bool include_deleted, std::vector<file_entry>* out) override {
+    auto r = call(http::verb::get, include_deleted ? "/files?deleted=1" : "/files", "", {});
+    auto reply = to_reply(r);
+    if (reply.ok()) {
+      std::string error;
+      auto parsed = json::parse_entry_list(r.body, "files", &error);
+      if (!parsed) return {0, "unexpected answer from the hub: " + error};
+      *out = std::move(*parsed);
+    }
+    return reply;
+  }
+
+ private:
+  using header_list = std::vector<std::pair<std::string, std::string>>;
+
+  static header_list change_headers(const file_entry& meta) {
+    header_list h;
+    if (!meta.origin.empty()) h.push_back({"X-Client-Id", meta.origin});
+    if (meta.mtime_ns > 0) h.push_back({"X-Mtime", std::to_string(meta.mtime_ns)});
+    if (!meta.version.empty()) h.push_back({"X-Version", meta.version.to_string()});
+    return h;
+  }
+
+  template <class Request>
+  void decorate(Request& req, const header_list& headers) {
+    req.set(http::field::host, address_.host + ":" + std::to_string(address_.port));
+    req.set(http::field::user_agent, "syncer");
+    req.keep_alive(true);
+    if (!address_.api_key.empty()) req.set(http::field::authorization, "Bearer " + address_.api_key);
+    for (const auto& [k, v] : headers) req.set(k, v);
+  }
+
+  static hub_reply to_reply(const raw_reply& r) {
+    hub_reply reply{r.status, r.error};
+    if (r.status != 0 && (r.status < 200 || r.status >= 300) && reply.error.empty())
+      reply.error = json::parse_error_message(r.body);
+    return reply;
+  }
+
+  hub_reply change_reply(const raw_reply& r, hub_change* out) {
+    auto reply = to_reply(r);
+    if (reply.ok() || r.status == 409) {
+      std::string error;
+      auto parsed = json::parse_change_reply(r.body, &error);
+      if (parsed) *out = std::move(*parsed);
+      else if (reply.ok()) return {0, "unexpected answer from the hub: " + error};
+    }
+    return reply;
+  }
+
+  // Runs the io_context until the pending async operation is done.
+  void run() {
+    io_.restart();
+    io_.run();
+  }
+
+  bool connect(raw_reply* r) {
+    if (stream_) return true;
+    beast::error_code ec;
+    tcp::resolver resolver(io_);
+    auto endpoints = resolver.resolve(address_.host, std::to_string(address_.port), ec);
+    if (ec) {
+      r->status = 0;
+      r->error = "cannot resolve hub " + address_.host + ": " + ec.message();
+      return false;
+    }
+    stream_.emplace(io_);
+    stream_->expires_after(connect_timeout);
+    stream_->async_connect(endpoints, [&](beast::error_code e, const tcp::endpoint&) { ec = e; });
+    run();
+    if (ec) {
+      stream_.reset();
+      r->status = 0;
+      r->error = "cannot reach the hub at " + address_.host + ":" + std::to_string(address_.port) + ": " + ec.message();
+      return false;
+    }
+    stream_->socket().set_option(tcp::no_delay(true), ec);
+    return true;
+  }
+
+  void drop_connection() {
+    if (!stream_) return;
+    beast::error_code ec;
+    stream_->socket().close(ec);
+    stream_.reset();
+    buffer_.clear();
+  }
+
+  // Writes `req`, reads a string response. false when the connection failed.
+  template <class Request>
+  bool exchange(Request& req, raw_reply* r, std::chrono::seconds write_timeout) {
+    beast::error_code ec;
+    stream_->expires_after(write_timeout);
+    http::async_write(*stream_, req, [&](beast::error_code e, size_t) { ec = e; });
+    run();
+    if (!ec) {
+      http::response_parser<http::string_body> parser;
+      parser.body_limit(boost::none);
+      stream_->expires_after(io_timeout);
+      http::async_read(*stream_, buffer_, parser, [&](beast::error_code e, size_t) { ec = e; });
+      run();
+      if (!ec) {
+        auto& res = parser.get();
+        r->status = static_cast<int>(res.result_int());
+        r->body = std::move(res.body());
+        r->error.clear();
+        if (!res.keep_alive()) drop_connection();
+        return true;
+      }
+    }
+    drop_connection();
+    r->status = 0;
+    r->error = "lost the connection to the hub: " + ec.message();
+    return false;
+  }
+
+  raw_reply call(http::verb verb, const std::string& target, const std::string& body, const header_list& headers) {
+    raw_reply r;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      bool reused = stream_.has_value();
+      if (!connect(&r)) return r;
+      http::request<http::string_body> req{verb, target, 11};
+      decorate(req, headers);
+      if (!body.empty()) {
+        req.set(http::field::content_type, "application/json");
+        req.body() = body;
+      }
+      req.prepare_payload();
+      if (exchange(req, &r, transfer_timeout(body.size()))) return r;
+      if (!reused) return r;  // a fresh connection failed: the hub is away
+    }
+    return r;
+  }
+
+  // GET with the body streamed into `dest_file` (appended on 206).
+  bool fetch(http::request<http::empty_body>& req, const std::string& expected_sha256, const std::string& dest_file,
+             raw_reply* r) {
+    beast::error_code ec;
+    stream_->expires_after(io_timeout);
+    http::async_write(*stream_, req, [&](beast::error_code e, size_t) { ec = e; });
+    run();
+    http::response_parser<http::empty_body> header;
+    header.body_limit(boost::none);
+    if (!ec) {
+      http::async_read_header(*stream_, buffer_, header, [&](beast::error_code e, size_t) { ec = e; });
+      run();
+    }
+    if (ec) {
+      drop_connection();
+      r->status = 0;
+      r->error = "lost the connection to the hub: " + ec.message();
+      return false;
+    }
+    int status = static_cast<int>(header.get().result_int());
+    r->status = status;
+    if (status != 200 && status != 206) {
+      http::response_parser<http::string_body> rest{std::move(header)};
+      stream_->expires_after(io_timeout);
+      http::async_read(*stream_, buffer_, rest, [&](beast::error_code e, size_t) { ec = e; });
+      run();
+      if (ec) drop_connection();
+      else r->body = rest.get().body();
+      return true;
+    }
+    std::string etag = std::string(header.get()["X-Sha256"]);
+    bool mismatch = !expected_sha256.empty() && !etag.empty() && etag != expected_sha256;
+    http::response_parser<http::file_body> body{std::move(header)};
+    body.body_limit(boost::none);
+    body.get().body().open(dest_file.c_str(), status == 206 ? beast::file_mode::append : beast::file_mode::write, ec);
+    if (ec) {
+      drop_connection();
+      r->status = 0;
+      r->error = "cannot write " + dest_file + ": " + ec.message();
+      return true;
+    }
+    auto length = body.content_length().value_or(0);
+    stream_->expires_after(transfer_timeout(length));
+    http::async_read(*stream_, buffer_, body, [&](beast::error_code e, size_t) { ec = e; });
+    run();
+    body.get().body().close();
+    if (ec) {
+      drop_connection();
+      r->status = 0;
+      r->error = "download interrupted: " + ec.message();
+      return true;  // keep the partial file: the next try resumes with Range
+    }
+    if (!body.get().keep_alive()) drop_connection();
+    if (mismatch) {
+      ::unlink(dest_file.c_str());
+      r->status = 409;
+      r->error = "the hub's content changed during the download";
+    }
+    return true;
+  }
+
+  hub_address address_;
+  asio::io_context io_;
+  std::optional<beast::tcp_stream> stream_;
+  beast::flat_buffer buffer_;
+};
+
+}  // namespace
+
+std::unique_ptr<hub_api> make_hub_client(const hub_address& address) {
+  return std::make_unique<beast_hub_client>(address);
+}
+
+}  // namespace syncer

@@ -1,0 +1,57 @@
+// The HTTP + WebSocket edge of a node (Boost.Beast, kept inside the .cpp).
+// It translates requests to typed actor messages and back; it holds no
+// sync logic. A hub serves every endpoint of docs/api.md; a client serves
+// only GET /health and GET /inspect on 127.0.0.1 (its admin endpoint).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <caf/fwd.hpp>
+
+#include "actors/client_registry.h"
+#include "actors/file_store.h"
+
+namespace syncer {
+
+struct hub_edge_config {
+  file_store_actor store;
+  client_registry_actor registry;
+  std::string upload_temp_dir;  // inside the data dir (same file system as objects/)
+  uint64_t max_upload_bytes = 64ull << 30;
+  uint64_t max_json_bytes = 256ull << 20;
+  std::vector<std::string> api_keys;  // empty = no auth
+};
+
+class http_server {
+ public:
+  explicit http_server(caf::actor_system& system);
+  ~http_server();
+  http_server(const http_server&) = delete;
+  http_server& operator=(const http_server&) = delete;
+
+  // What GET /inspect reports: {"node": role, "actors": [...]} in this order.
+  void set_inspect_targets(std::string role, std::vector<std::pair<std::string, caf::actor>> targets);
+  // Turns on the hub endpoints.
+  void enable_hub(hub_edge_config config);
+
+  // Listens and serves on `threads` I/O threads; returns the bound port
+  // (useful with port 0), or nullopt + one sentence in `error`.
+  std::optional<uint16_t> start(const std::string& host, uint16_t port, int threads, std::string* error);
+  std::optional<uint16_t> start_admin(const std::string& host, uint16_t port, std::string* error) {
+    return start(host, port, 1, error);
+  }
+  // Stops accepting, closes every connection, joins the I/O threads.
+  void stop();
+
+  struct impl;
+
+ private:
+  std::shared_ptr<impl> impl_;
+};
+
+}  // namespace syncer
