@@ -22,6 +22,12 @@
 #include "net/json.h"
 
 namespace syncer {
+namespace {
+// Beast 1.74 compares the body size with the optional limit even when the
+// limit is boost::none (and "none" compares smaller than any size), so
+// "no limit" must be spelled as the largest value.
+constexpr uint64_t unlimited_body = ~uint64_t{0};
+}  // namespace
 
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -113,6 +119,10 @@ struct http_server::impl : std::enable_shared_from_this<http_server::impl> {
   std::optional<hub_edge_config> hub;
   std::atomic<uint64_t> temp_counter{0};
   std::atomic<bool> stopping{false};
+  // Session sinks are event-based actors that would keep the actor system
+  // alive after stop(): stop() ends them explicitly.
+  std::mutex sinks_mutex;
+  std::vector<caf::actor> sinks;
 
   void accept();
 };
@@ -169,6 +179,10 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
           },
       };
     });
+    {
+      std::lock_guard<std::mutex> lock(server_->sinks_mutex);
+      server_->sinks.push_back(caf::actor_cast<caf::actor>(sink_));
+    }
     caf::anon_send(server_->hub->registry, attach_atom::value, client_id_, sink_);
     read_next();
   }
@@ -205,6 +219,9 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
     if (sink_) {
       caf::anon_send(server_->hub->registry, detach_atom::value, client_id_, sink_);
       caf::anon_send_exit(sink_, caf::exit_reason::user_shutdown);
+      std::lock_guard<std::mutex> lock(server_->sinks_mutex);
+      auto& list = server_->sinks;
+      list.erase(std::remove(list.begin(), list.end(), caf::actor_cast<caf::actor>(sink_)), list.end());
     }
   }
 
@@ -237,14 +254,17 @@ class http_session : public std::enable_shared_from_this<http_session> {
   void read_header() {
     header_parser_.emplace();
     header_parser_->header_limit(64 * 1024);
-    header_parser_->body_limit(boost::none);
+    header_parser_->body_limit(unlimited_body);
     stream_.expires_after(std::chrono::minutes(5));  // idle keep-alive connections
     http::async_read_header(stream_, buffer_, *header_parser_,
                             [self = shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
   }
 
   void on_header(beast::error_code ec) {
-    if (ec) return close();
+    if (ec) {
+      if (ec != http::error::end_of_stream) log::debug("http", "reading a request header failed: " + ec.message());
+      return close();
+    }
     stream_.expires_never();
     auto& req = header_parser_->get();
     version_ = req.version();
@@ -266,7 +286,10 @@ class http_session : public std::enable_shared_from_this<http_session> {
     string_parser_->body_limit(limit);
     http::async_read(stream_, buffer_, *string_parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
       if (ec == http::error::body_limit) return self->reject(413, "request body is too large");
-      if (ec) return self->close();
+      if (ec) {
+        log::debug("http", "reading the request body failed: " + ec.message());
+        return self->close();
+      }
       self->route();
     });
   }
@@ -736,6 +759,9 @@ void http_server::stop() {
   for (auto& t : impl_->threads)
     if (t.joinable()) t.join();
   impl_->threads.clear();
+  std::lock_guard<std::mutex> lock(impl_->sinks_mutex);
+  for (auto& sink : impl_->sinks) caf::anon_send_exit(sink, caf::exit_reason::user_shutdown);
+  impl_->sinks.clear();
 }
 
 }  // namespace syncer

@@ -15,6 +15,12 @@
 
 namespace syncer {
 namespace {
+// Beast 1.74 compares the body size with the optional limit even when the
+// limit is boost::none (and "none" compares smaller than any size), so
+// "no limit" must be spelled as the largest value.
+constexpr uint64_t unlimited_body = ~uint64_t{0};
+}  // namespace
+namespace {
 
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -227,7 +233,7 @@ class beast_hub_client : public hub_api {
     run();
     if (!ec) {
       http::response_parser<http::string_body> parser;
-      parser.body_limit(boost::none);
+      parser.body_limit(unlimited_body);
       stream_->expires_after(io_timeout);
       http::async_read(*stream_, buffer_, parser, [&](beast::error_code e, size_t) { ec = e; });
       run();
@@ -272,7 +278,7 @@ class beast_hub_client : public hub_api {
     http::async_write(*stream_, req, [&](beast::error_code e, size_t) { ec = e; });
     run();
     http::response_parser<http::empty_body> header;
-    header.body_limit(boost::none);
+    header.body_limit(unlimited_body);
     if (!ec) {
       http::async_read_header(*stream_, buffer_, header, [&](beast::error_code e, size_t) { ec = e; });
       run();
@@ -297,7 +303,7 @@ class beast_hub_client : public hub_api {
     std::string etag = std::string(header.get()["X-Sha256"]);
     bool mismatch = !expected_sha256.empty() && !etag.empty() && etag != expected_sha256;
     http::response_parser<http::file_body> body{std::move(header)};
-    body.body_limit(boost::none);
+    body.body_limit(unlimited_body);
     body.get().body().open(dest_file.c_str(), status == 206 ? beast::file_mode::append : beast::file_mode::write, ec);
     if (ec) {
       drop_connection();
