@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <deque>
 #include <set>
@@ -54,6 +55,10 @@ struct folder_state {
   std::unordered_set<std::string> downloading;  // queued or in flight
   int download_in_flight = 0;
   std::unordered_set<std::string> deferred;  // changed while being downloaded
+  // Folder tombstones whose folder still holds tracked entries: retried on
+  // the next tick, after those entries' own tombstones were applied.
+  std::vector<download_job> removals_to_retry;
+  std::unordered_map<std::string, int> removal_attempts;
 
   bool online = false;
   bool scanning = false;       // a full scan is being hashed
@@ -138,8 +143,14 @@ void on_local_state(self_ptr self, const local_file_state& s) {
     if (!known) return;
     auto when = now_ns();
     if (previous->is_dir) {
+      // Deepest first, so other clients can remove folders once emptied.
+      std::vector<file_entry> children;
       for (const auto& child : st.index->all())
-        if (!child.deleted && under(child.path, s.path)) record_tombstone(st, child, when);
+        if (!child.deleted && under(child.path, s.path)) children.push_back(child);
+      std::sort(children.begin(), children.end(), [](const file_entry& x, const file_entry& y) {
+        return std::count(x.path.begin(), x.path.end(), '/') > std::count(y.path.begin(), y.path.end(), '/');
+      });
+      for (const auto& child : children) record_tombstone(st, child, when);
     }
     record_tombstone(st, *previous, when);
     log::info("folder-model", "deleted locally: " + s.path);
@@ -302,6 +313,24 @@ void on_download_result(self_ptr self, const download_job& job, const download_r
       }
       break;
     case download_result::local_changed:
+      if (job.entry.deleted && job.entry.is_dir) {
+        bool tracked_inside = false;
+        for (const auto& e : st.index->all())
+          if (!e.deleted && under(e.path, path)) tracked_inside = true;
+        if (tracked_inside && ++st.removal_attempts[path] < 100) {
+          st.removals_to_retry.push_back(job);  // its content goes first
+          break;
+        }
+        st.removal_attempts.erase(path);
+        auto local = st.index->get(path);
+        if (local && !local->deleted) {
+          // Files the hub does not know keep the folder: like an edit, that
+          // beats the deletion and brings the folder back everywhere.
+          auto keep = *local;
+          record_local_version(st, keep, local);
+        }
+        break;
+      }
       examine(st, path);  // our edit wins locally; the hub resolves
       break;
     case download_result::gone:
@@ -496,6 +525,13 @@ folder_model_actor spawn_folder_model(caf::actor_system& sys, folder_model_confi
           self->state.online = false;
         },
         [self](poll_atom) {
+          auto& st = self->state;
+          for (auto& job : st.removals_to_retry) {
+            auto current = st.index->get(job.entry.path);
+            job.expected_local = current;
+            queue_download(st, job.entry, current);
+          }
+          st.removals_to_retry.clear();
           log_progress(self->state);
           pump(self);
           self->delayed_send(self, milliseconds(500), poll_atom::value);
