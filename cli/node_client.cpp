@@ -16,6 +16,7 @@
 #include "net/event_stream.h"
 #include "net/http_server.h"
 #include "net/hub_client.h"
+#include "cli/shutdown.h"
 #include "storage/client_index.h"
 
 namespace syncer {
@@ -163,7 +164,7 @@ int run_client_node(const client_config& config, bool verbose) {
     caf::anon_send_exit(h, caf::exit_reason::user_shutdown);
   system.await_all_actors_done();
   log::info("client", "stopped");
-  return 0;
+  exit_after_shutdown(0);
 }
 
 }  // namespace syncer

@@ -13,6 +13,7 @@
 #include "actors/file_store.h"
 #include "actors/log.h"
 #include "net/http_server.h"
+#include "cli/shutdown.h"
 
 namespace syncer {
 
@@ -68,19 +69,28 @@ int run_server_node(const server_config& config, bool verbose) {
   auto port = server.start(config.host, config.port, config.io_threads, &error);
   if (!port) {
     log::error("server", error);
+    server.stop();
     stop_actors();
-    return 1;
+    system.await_all_actors_done();
+    exit_after_shutdown(1);
   }
   log::info("server", "listening on http://" + config.host + ":" + std::to_string(*port) + " (data dir " +
                           config.data_dir + (config.api_keys.empty() ? ", no API keys" : ", API keys required") + ")");
   int sig = 0;
   sigwait(&signals, &sig);
   log::info("server", std::string("received ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") + "; shutting down");
+  // A commit in progress (hashing a big upload) finishes first; should it
+  // take too long, leave anyway: objects and metadata are crash-safe.
+  std::thread([] {
+    std::this_thread::sleep_for(std::chrono::seconds(10));
+    log::warn("server", "shutdown took over 10 s; abandoning in-flight work");
+    exit_after_shutdown(0);
+  }).detach();
   server.stop();
   stop_actors();
   system.await_all_actors_done();
   log::info("server", "stopped");
-  return 0;
+  exit_after_shutdown(0);
 }
 
 }  // namespace syncer
