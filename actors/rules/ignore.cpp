@@ -1,317 +1,563 @@
 #include "actors/rules/ignore.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
-#include <cctype>
+#include <algorithm>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 namespace syncer {
+
+// ---------------------------------------------------------------------------
+// wildmatch
+//
+// Same decisions as git's wildmatch.c (the reference for gitignore), written
+// over bounded strings so nothing is copied: the end of the pattern or text
+// reads as '\0', which never occurs inside either.
 namespace {
 
-enum class wm { match, no_match, abort_all, abort_to_starstar };
+enum class wm : std::uint8_t { match, no_match, abort_all, abort_to_starstar };
 
-bool glob_special(unsigned char c) { return c == '*' || c == '?' || c == '[' || c == '\\'; }
+bool is_glob_special(unsigned char c) { return c == '*' || c == '?' || c == '[' || c == '\\'; }
 
-bool in_posix_class(std::string_view cls, unsigned char c) {
-  if (cls == "alnum") return std::isalnum(c);
-  if (cls == "alpha") return std::isalpha(c);
-  if (cls == "blank") return c == ' ' || c == '\t';
-  if (cls == "cntrl") return std::iscntrl(c);
-  if (cls == "digit") return std::isdigit(c);
-  if (cls == "graph") return std::isgraph(c);
-  if (cls == "lower") return std::islower(c);
-  if (cls == "print") return std::isprint(c);
-  if (cls == "punct") return std::ispunct(c);
-  if (cls == "space") return std::isspace(c);
-  if (cls == "upper") return std::isupper(c);
-  if (cls == "xdigit") return std::isxdigit(c);
+// git classifies bytes with its own ASCII-only tables; bytes >= 0x80 are in
+// no class.
+bool in_class(std::string_view name, unsigned char c, bool* known) {
+  *known = true;
+  bool upper = c >= 'A' && c <= 'Z', lower = c >= 'a' && c <= 'z', digit = c >= '0' && c <= '9';
+  bool print = c >= 0x20 && c <= 0x7e;
+  if (name == "alnum") return upper || lower || digit;
+  if (name == "alpha") return upper || lower;
+  if (name == "blank") return c == ' ' || c == '\t';
+  if (name == "cntrl") return c < 0x20 || c == 0x7f;
+  if (name == "digit") return digit;
+  if (name == "graph") return print && c != ' ';
+  if (name == "lower") return lower;
+  if (name == "print") return print;
+  if (name == "punct") return print && c != ' ' && !upper && !lower && !digit;
+  if (name == "space") return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+  if (name == "upper") return upper;
+  if (name == "xdigit") return digit || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+  *known = false;
   return false;
 }
 
-// The same algorithm as git's wildmatch (so results agree exactly), on
-// NUL-terminated strings. `start` is the beginning of the whole pattern.
-wm match_here(const unsigned char* start, const unsigned char* p, const unsigned char* text, bool pathname) {
-  for (; *p; ++text, ++p) {
-    unsigned char t = *text;
-    unsigned char pc = *p;
-    if (t == 0 && pc != '*') return wm::abort_all;
+class glob_run {
+ public:
+  glob_run(std::string_view pattern, std::string_view text, bool pathname)
+      : pend_(reinterpret_cast<const unsigned char*>(pattern.data()) + pattern.size()),
+        tend_(reinterpret_cast<const unsigned char*>(text.data()) + text.size()),
+        pathname_(pathname) {}
+
+  wm run(const unsigned char* p, const unsigned char* t) const;
+
+ private:
+  unsigned char pat(const unsigned char* p) const { return p < pend_ ? *p : 0; }
+  unsigned char txt(const unsigned char* t) const { return t < tend_ ? *t : 0; }
+  const unsigned char* find_slash(const unsigned char* t) const {
+    auto* s = static_cast<const unsigned char*>(std::memchr(t, '/', static_cast<std::size_t>(tend_ - t)));
+    return s;
+  }
+  wm bracket(const unsigned char*& p, unsigned char t) const;
+
+  const unsigned char* pend_;
+  const unsigned char* tend_;
+  bool pathname_;
+};
+
+// `p` points just after '['; on return it points at the closing ']'.
+wm glob_run::bracket(const unsigned char*& p, unsigned char t) const {
+  unsigned char c = pat(p);
+  if (c == '^') c = '!';
+  bool negated = c == '!';
+  if (negated) c = pat(++p);
+  unsigned char prev = 0;
+  bool matched = false;
+  // The first member is taken literally even when it is ']'.
+  for (;;) {
+    if (!c) return wm::abort_all;
+    if (c == '\\') {
+      c = pat(++p);
+      if (!c) return wm::abort_all;
+      if (t == c) matched = true;
+    } else if (c == '-' && prev && pat(p + 1) && pat(p + 1) != ']') {
+      c = pat(++p);
+      if (c == '\\') {
+        c = pat(++p);
+        if (!c) return wm::abort_all;
+      }
+      if (t <= c && t >= prev) matched = true;
+      c = 0;  // a range end cannot start another range ("a-c-e")
+    } else if (c == '[' && pat(p + 1) == ':') {
+      const unsigned char* name = p + 2;
+      const unsigned char* q = name;
+      while (pat(q) && pat(q) != ']') ++q;
+      if (!pat(q)) return wm::abort_all;
+      if (q - name - 1 < 0 || q[-1] != ':') {
+        // No ":]" before the next ']': the '[' is an ordinary member.
+        c = '[';
+        if (t == c) matched = true;
+        // p stays at this '['; the scan continues after it.
+      } else {
+        p = q;
+        bool known = false;
+        std::string_view cls(reinterpret_cast<const char*>(name), static_cast<std::size_t>(q - name - 1));
+        if (in_class(cls, t, &known)) matched = true;
+        if (!known) return wm::abort_all;
+        c = 0;
+      }
+    } else if (t == c) {
+      matched = true;
+    }
+    prev = c;
+    c = pat(++p);
+    if (c == ']') break;
+  }
+  if (matched == negated || (pathname_ && t == '/')) return wm::no_match;
+  return wm::match;
+}
+
+wm glob_run::run(const unsigned char* p, const unsigned char* t) const {
+  const unsigned char* const start = p;  // "**" is special right at the start of this (sub)pattern
+  for (unsigned char pc; (pc = pat(p)) != 0; ++p, ++t) {
+    unsigned char tc = txt(t);
+    if (tc == 0 && pc != '*') return wm::abort_all;
     switch (pc) {
       case '\\':
-        pc = *++p;  // the next character literally (NUL never equals t here)
-        if (t != pc) return wm::no_match;
+        // The next character literally; a trailing '\' matches nothing.
+        if (tc != pat(++p)) return wm::no_match;
         continue;
       default:
-        if (t != pc) return wm::no_match;
+        if (tc != pc) return wm::no_match;
         continue;
       case '?':
-        if (pathname && t == '/') return wm::no_match;
+        if (pathname_ && tc == '/') return wm::no_match;
         continue;
-      case '*': {
-        bool match_slash;
-        if (*++p == '*') {
-          const unsigned char* before = p - 2;
-          while (*++p == '*') {
-          }
-          bool left_boundary = before < start || *before == '/';
-          bool right_boundary = *p == 0 || *p == '/' || (p[0] == '\\' && p[1] == '/');
-          if (!pathname) {
-            match_slash = true;
-          } else if (left_boundary && right_boundary) {
-            // "**/" may match no folder at all: try the rest right here.
-            if (p[0] == '/' && match_here(start, p + 1, text, pathname) == wm::match) return wm::match;
-            match_slash = true;
-          } else {
-            match_slash = false;
-          }
-        } else {
-          match_slash = !pathname;
-        }
-        if (*p == 0) {
-          // A trailing "**" matches everything; a trailing '*' stops at '/'.
-          if (!match_slash && std::strchr(reinterpret_cast<const char*>(text), '/')) return wm::no_match;
-          return wm::match;
-        }
-        if (!match_slash && *p == '/') {
-          // One '*' before a '/' matches the rest of this folder name.
-          const char* slash = std::strchr(reinterpret_cast<const char*>(text), '/');
-          if (!slash) return wm::no_match;
-          text = reinterpret_cast<const unsigned char*>(slash);
-          break;  // the loop consumes the '/' of both
-        }
-        for (;;) {
-          if (t == 0) break;
-          if (!glob_special(*p)) {
-            // Skip ahead to the next occurrence of the literal after '*'.
-            unsigned char literal = *p;
-            while ((t = *text) != 0 && (match_slash || t != '/')) {
-              if (t == literal) break;
-              ++text;
-            }
-            if (t != literal) return wm::no_match;
-          }
-          wm r = match_here(start, p, text, pathname);
-          if (r != wm::no_match) {
-            if (!match_slash || r != wm::abort_to_starstar) return r;
-          } else if (!match_slash && t == '/') {
-            return wm::abort_to_starstar;
-          }
-          t = *++text;
-        }
-        return wm::abort_all;
-      }
       case '[': {
-        pc = *++p;
-        if (pc == '^') pc = '!';
-        bool negated = pc == '!';
-        if (negated) pc = *++p;
-        unsigned char prev = 0;
-        bool matched = false;
-        do {
-          if (!pc) return wm::abort_all;
-          if (pc == '\\') {
-            pc = *++p;
-            if (!pc) return wm::abort_all;
-            if (t == pc) matched = true;
-          } else if (pc == '-' && prev && p[1] && p[1] != ']') {
-            pc = *++p;
-            if (pc == '\\') {
-              pc = *++p;
-              if (!pc) return wm::abort_all;
-            }
-            if (t <= pc && t >= prev) matched = true;
-            pc = 0;  // so that prev becomes 0: "a-c-e" is not a second range
-          } else if (pc == '[' && p[1] == ':') {
-            const unsigned char* name = p += 2;
-            while ((pc = *p) && pc != ']') ++p;
-            if (!pc) return wm::abort_all;
-            long len = p - name - 1;
-            if (len < 0 || p[-1] != ':') {
-              // No ":]": a plain '[' in the set.
-              p = name - 2;
-              pc = '[';
-              if (t == pc) matched = true;
-              continue;
-            }
-            std::string_view cls(reinterpret_cast<const char*>(name), static_cast<size_t>(len));
-            static const char* known[] = {"alnum", "alpha", "blank", "cntrl", "digit", "graph",
-                                          "lower", "print", "punct", "space", "upper", "xdigit"};
-            bool valid = false;
-            for (auto k : known) valid = valid || cls == k;
-            if (!valid) return wm::abort_all;
-            if (in_posix_class(cls, t)) matched = true;
-            pc = 0;
-          } else if (t == pc) {
-            matched = true;
-          }
-        } while (prev = pc, (pc = *++p) != ']');
-        if (matched == negated || (pathname && t == '/')) return wm::no_match;
+        ++p;
+        wm r = bracket(p, tc);
+        if (r != wm::match) return r;
         continue;
       }
+      case '*':
+        break;
     }
-  }
-  return *text ? wm::no_match : wm::match;
-}
 
-void trim_trailing_spaces(std::string& line) {
-  size_t last_space = std::string::npos;
-  for (size_t i = 0; i < line.size(); ++i) {
-    if (line[i] == ' ') {
-      if (last_space == std::string::npos) last_space = i;
-    } else if (line[i] == '\\') {
-      ++i;
-      if (i >= line.size()) return;
-      last_space = std::string::npos;
+    // '*' or a run of them.
+    bool match_slash;
+    if (pat(++p) == '*') {
+      const unsigned char* before = p - 2;
+      while (pat(++p) == '*') {
+      }
+      if (!pathname_) {
+        match_slash = true;
+      } else if ((before < start || *before == '/') &&
+                 (pat(p) == 0 || pat(p) == '/' || (pat(p) == '\\' && pat(p + 1) == '/'))) {
+        // "**/" may also stand for no folder at all.
+        if (pat(p) == '/' && run(p + 1, t) == wm::match) return wm::match;
+        match_slash = true;
+      } else {
+        match_slash = false;  // "**" inside a name is a plain '*'
+      }
     } else {
-      last_space = std::string::npos;
+      match_slash = !pathname_;
     }
+    if (pat(p) == 0) {
+      // A trailing "**" matches everything, a trailing '*' the rest of a name.
+      if (!match_slash && find_slash(t)) return wm::no_match;
+      return wm::match;
+    }
+    if (!match_slash && pat(p) == '/') {
+      // '*' then '/': the '*' takes the rest of this name.
+      const unsigned char* slash = find_slash(t);
+      if (!slash) return wm::no_match;
+      t = slash;
+      continue;  // the loop steps over both slashes
+    }
+    for (;;) {
+      if (tc == 0) break;
+      if (!is_glob_special(pat(p))) {
+        // Skip to the next occurrence of the literal that follows the '*'.
+        unsigned char want = pat(p);
+        while ((tc = txt(t)) != 0 && (match_slash || tc != '/')) {
+          if (tc == want) break;
+          ++t;
+        }
+        if (tc != want) return wm::no_match;
+      }
+      wm r = run(p, t);
+      if (r != wm::no_match) {
+        if (!match_slash || r != wm::abort_to_starstar) return r;
+      } else if (!match_slash && tc == '/') {
+        return wm::abort_to_starstar;
+      }
+      tc = txt(++t);
+    }
+    return wm::abort_all;
   }
-  if (last_space != std::string::npos) line.resize(last_space);
-}
-
-std::string parent_of(const std::string& path) {
-  auto slash = path.rfind('/');
-  return slash == std::string::npos ? "" : path.substr(0, slash);
-}
-
-int64_t mtime_of(const std::string& file, bool* exists) {
-  struct stat st {};
-  *exists = ::stat(file.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-  return *exists ? static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec : -1;
-}
-
-const ignore_pattern& builtin_internal() {
-  static const ignore_pattern p = [] {
-    ignore_pattern b;
-    b.text = "/.syncer/";
-    b.glob = "/.syncer";
-    b.source = "<built-in>";
-    b.dir_only = true;
-    b.anchored = true;
-    return b;
-  }();
-  return p;
+  return t < tend_ ? wm::no_match : wm::match;
 }
 
 }  // namespace
 
 bool wildmatch(std::string_view pattern, std::string_view text, bool pathname) {
-  std::string p(pattern), t(text);  // NUL-terminated copies
-  auto* ps = reinterpret_cast<const unsigned char*>(p.c_str());
-  return match_here(ps, ps, reinterpret_cast<const unsigned char*>(t.c_str()), pathname) == wm::match;
+  glob_run g(pattern, text, pathname);
+  return g.run(reinterpret_cast<const unsigned char*>(pattern.data()),
+               reinterpret_cast<const unsigned char*>(text.data())) == wm::match;
 }
 
-std::vector<ignore_pattern> parse_ignore_file(std::string_view text, const std::string& base,
-                                              const std::string& source) {
-  std::vector<ignore_pattern> out;
+// ---------------------------------------------------------------------------
+// Patterns
+
+bool ignore_pattern::matches(std::string_view path, std::string_view basename, bool is_dir) const {
+  if (dir_only_ && !is_dir) return false;
+  if (basename_only_) {
+    switch (form_) {
+      case form::exact:
+        return basename == body_;
+      case form::suffix: {
+        // "*literal": compare the end of the name.
+        std::size_t n = body_.size() - 1;
+        return basename.size() >= n && basename.compare(basename.size() - n, n, body_, 1, n) == 0;
+      }
+      case form::glob:
+        return wildmatch(body_, basename, false);
+    }
+  }
+  // Anchored: matched against the path below the file's folder.
+  std::string_view name = path;
+  if (base_.empty()) {
+    if (path.empty()) return false;
+  } else {
+    if (path.size() < base_.size() || path.compare(0, base_.size(), base_) != 0) return false;
+    name.remove_prefix(base_.size());
+  }
+  std::string_view glob = body_;
+  if (literal_len_) {
+    if (literal_len_ > name.size() || name.compare(0, literal_len_, glob.substr(0, literal_len_)) != 0) return false;
+    glob.remove_prefix(literal_len_);
+    name.remove_prefix(literal_len_);
+    if (glob.empty() && name.empty()) return true;
+  }
+  // As in git, only the part after the literal prefix goes to wildmatch, so
+  // a "**" right after that prefix ("a/foo**/b") counts as a folder wildcard.
+  return wildmatch(glob, name, true);
+}
+
+namespace {
+
+std::size_t literal_run(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size() && !is_glob_special(static_cast<unsigned char>(s[i]))) ++i;
+  return i;
+}
+
+// Trailing spaces go unless escaped with '\' (git's trim_trailing_spaces).
+void trim_trailing_spaces(std::string& line) {
+  std::size_t cut = std::string::npos;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    if (line[i] == ' ') {
+      if (cut == std::string::npos) cut = i;
+      continue;
+    }
+    if (line[i] == '\\' && ++i >= line.size()) return;  // a final lone '\' keeps everything
+    cut = std::string::npos;
+  }
+  if (cut != std::string::npos) line.resize(cut);
+}
+
+}  // namespace
+
+ignore_rules ignore_rules::compile(std::string_view text, std::string_view base_dir, std::string source_name) {
+  static constexpr std::string_view bom = "\xEF\xBB\xBF";
+  if (text.substr(0, bom.size()) == bom) text.remove_prefix(bom.size());
+
+  auto source = std::make_shared<const std::string>(std::move(source_name));
+  std::string base = base_dir.empty() ? std::string() : std::string(base_dir) + "/";
+  ignore_rules rules;
   int line_no = 0;
-  size_t pos = 0;
+  std::size_t pos = 0;
   while (pos < text.size()) {
-    auto nl = text.find('\n', pos);
-    bool has_newline = nl != std::string_view::npos;
-    std::string line(text.substr(pos, has_newline ? nl - pos : std::string_view::npos));
-    pos = has_newline ? nl + 1 : text.size();
+    std::size_t nl = text.find('\n', pos);
+    std::size_t end = nl == std::string_view::npos ? text.size() : nl;
+    std::string line(text.substr(pos, end - pos));
+    pos = end + 1;
     ++line_no;
+    // An empty line or one starting with '#' is skipped; a line that is
+    // empty only after removing "\r" or spaces still counts (git keeps it
+    // as an empty pattern, which matches the empty name after a '/').
     if (line.empty() || line[0] == '#') continue;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.back() == '\r') line.pop_back();
+    if (auto nul = line.find('\0'); nul != std::string::npos) line.resize(nul);  // git reads C strings
     trim_trailing_spaces(line);
+
     ignore_pattern p;
-    p.text = line;
-    p.base = base;
-    p.source = source;
-    p.line = line_no;
-    std::string glob = line;
-    if (!glob.empty() && glob[0] == '!') {
-      p.negated = true;
-      glob.erase(0, 1);
+    p.text_ = line;
+    p.source_ = source;
+    p.line_ = line_no;
+    p.base_ = base;
+    std::string_view body = line;
+    if (!body.empty() && body[0] == '!') {
+      p.negated_ = true;
+      body.remove_prefix(1);
     }
-    if (!glob.empty() && glob.back() == '/') {
-      p.dir_only = true;
-      glob.pop_back();
+    // git measures the literal run (and the "*literal" form) before it
+    // drops the trailing '/'.
+    std::size_t literal = literal_run(body);
+    bool star_then_literal = !body.empty() && body[0] == '*' && literal_run(body.substr(1)) == body.size() - 1;
+    if (!body.empty() && body.back() == '/') {
+      p.dir_only_ = true;
+      body.remove_suffix(1);
     }
-    p.anchored = glob.find('/') != std::string::npos;
-    p.glob = glob;
-    if (p.glob.empty() && !p.anchored) continue;  // a blank line matches nothing
-    out.push_back(std::move(p));
+    literal = std::min(literal, body.size());
+    p.basename_only_ = body.find('/') == std::string_view::npos;
+    if (p.basename_only_) {
+      p.form_ = literal == body.size() ? ignore_pattern::form::exact
+                : star_then_literal    ? ignore_pattern::form::suffix
+                                       : ignore_pattern::form::glob;
+      p.body_ = std::string(body);
+    } else {
+      if (body[0] == '/') {
+        body.remove_prefix(1);
+        --literal;
+      }
+      p.body_ = std::string(body);
+      p.literal_len_ = literal;
+    }
+    rules.patterns_.push_back(std::move(p));
   }
-  return out;
+  return rules;
 }
 
-bool pattern_matches(const ignore_pattern& p, const std::string& path, bool is_dir) {
-  if (p.dir_only && !is_dir) return false;
-  std::string_view rel = path;
-  if (!p.base.empty()) {
-    if (path.size() <= p.base.size() || path.compare(0, p.base.size(), p.base) != 0 || path[p.base.size()] != '/')
-      return false;
-    rel = std::string_view(path).substr(p.base.size() + 1);
+ignore_rules ignore_rules::compile(const std::vector<std::string>& lines, std::string_view base_dir,
+                                   std::string source_name) {
+  std::string text;
+  for (const auto& line : lines) {
+    text += line;
+    text += '\n';
   }
-  if (!p.anchored) {
-    auto slash = rel.rfind('/');
-    auto name = slash == std::string_view::npos ? rel : rel.substr(slash + 1);
-    return wildmatch(p.glob, name, false);
-  }
-  std::string_view glob = p.glob;
-  if (!glob.empty() && glob[0] == '/') glob.remove_prefix(1);
-  return wildmatch(glob, rel, true);
+  return compile(text, base_dir, std::move(source_name));
 }
+
+const ignore_pattern* ignore_rules::last_match(std::string_view path, std::string_view basename, bool is_dir) const {
+  for (auto it = patterns_.rbegin(); it != patterns_.rend(); ++it)
+    if (it->matches(path, basename, is_dir)) return &*it;
+  return nullptr;
+}
+
+// ---------------------------------------------------------------------------
+// Matcher
+
+namespace {
+
+constexpr std::string_view internal_dir = ".syncer";
+constexpr std::size_t max_cached_folders = 200000;  // bounds memory on huge trees
+
+// What identifies one version of a .syncignore on disk (or its absence).
+struct file_stamp {
+  bool exists = false;
+  std::int64_t mtime_ns = 0;
+  std::int64_t size = 0;
+  std::uint64_t inode = 0;
+  bool operator==(const file_stamp& o) const {
+    return exists == o.exists && mtime_ns == o.mtime_ns && size == o.size && inode == o.inode;
+  }
+};
+
+file_stamp stamp_of(const std::string& file) {
+  file_stamp s;
+  struct stat st {};
+  // Like git, a .syncignore that is a symlink (or not a regular file) is not read.
+  if (::lstat(file.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return s;
+  s.exists = true;
+  s.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  s.size = static_cast<std::int64_t>(st.st_size);
+  s.inode = static_cast<std::uint64_t>(st.st_ino);
+  return s;
+}
+
+bool read_regular_file(const std::string& file, std::string* out) {
+  int fd = ::open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return false;
+  }
+  out->clear();
+  char buf[16384];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      ::close(fd);
+      return false;
+    }
+    if (n == 0) break;
+    out->append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return true;
+}
+
+std::string_view parent_of(std::string_view dir) {
+  auto slash = dir.rfind('/');
+  return slash == std::string_view::npos ? std::string_view() : dir.substr(0, slash);
+}
+
+// `.syncer/` holds the client's own state: ignored before any pattern is
+// consulted, so no negation can re-include it.
+bool is_internal(std::string_view rel_path) {
+  return rel_path.substr(0, internal_dir.size()) == internal_dir &&
+         (rel_path.size() == internal_dir.size() || rel_path[internal_dir.size()] == '/');
+}
+
+ignore_match builtin_match() {
+  ignore_match m;
+  m.matched = m.ignored = true;
+  m.source = "<built-in>";
+  m.line = 0;
+  m.pattern = "/.syncer/";
+  return m;
+}
+
+ignore_match to_match(const ignore_pattern* p) {
+  ignore_match m;
+  if (!p) return m;
+  m.matched = true;
+  m.ignored = !p->negated();
+  m.source = p->source();
+  m.line = p->line();
+  m.pattern = p->text();
+  m.negated = p->negated();
+  return m;
+}
+
+}  // namespace
+
+struct ignore_matcher::folder {
+  std::string path;                      // "" for the root, else "a/b"
+  const folder* parent = nullptr;
+  const ignore_pattern* excluded_by = nullptr;  // this folder or an ancestor is excluded by it
+  bool rules_read = false;               // false when excluded: git never reads those
+  file_stamp stamp;
+  ignore_rules rules;                    // its .syncignore (empty when absent)
+};
 
 ignore_matcher::ignore_matcher(std::string root, const std::vector<std::string>& config_patterns,
                                std::string config_source)
-    : root_(std::move(root)) {
-  std::string text;
-  for (const auto& line : config_patterns) text += line + "\n";
-  config_ = parse_ignore_file(text, "", config_source);
+    : root_(std::move(root)), config_(ignore_rules::compile(config_patterns, "", std::move(config_source))) {
+  while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
+}
+
+ignore_matcher::~ignore_matcher() = default;
+
+ignore_matcher::folder& ignore_matcher::folder_for(std::string_view dir) {
+  if (auto it = folders_.find(dir); it != folders_.end()) return *it->second;
+
+  // Parents first: git decides top-down whether each folder is excluded,
+  // with the .syncignore files of the folders above it.
+  const folder* parent = dir.empty() ? nullptr : &folder_for(parent_of(dir));
+  auto f = std::make_unique<folder>();
+  f->path = std::string(dir);
+  f->parent = parent;
+  if (parent && parent->excluded_by) {
+    f->excluded_by = parent->excluded_by;
+  } else if (parent) {
+    std::string_view path = f->path;
+    std::string_view name = path.substr(path.rfind('/') == std::string_view::npos ? 0 : path.rfind('/') + 1);
+    const ignore_pattern* p = last_match_from(*parent, path, name, true);
+    if (p && !p->negated()) f->excluded_by = p;
+  }
+  if (!f->excluded_by) {
+    std::string source = f->path.empty() ? ".syncignore" : f->path + "/.syncignore";
+    std::string file = root_ + "/" + source;
+    f->stamp = stamp_of(file);
+    std::string text;
+    if (f->stamp.exists && read_regular_file(file, &text)) f->rules = ignore_rules::compile(text, f->path, source);
+    f->rules_read = true;
+  }
+  std::string_view key = f->path;
+  return *folders_.emplace(key, std::move(f)).first->second;
+}
+
+const ignore_pattern* ignore_matcher::last_match_from(const folder& deepest, std::string_view path,
+                                                      std::string_view basename, bool is_dir) const {
+  for (const folder* f = &deepest; f; f = f->parent)
+    if (const ignore_pattern* p = f->rules.last_match(path, basename, is_dir)) return p;
+  return config_.last_match(path, basename, is_dir);
+}
+
+ignore_match ignore_matcher::match_locked(std::string_view rel_path, bool is_dir) {
+  if (is_internal(rel_path)) return builtin_match();
+  if (folders_.size() > max_cached_folders) folders_.clear();
+
+  auto slash = rel_path.rfind('/');
+  std::string_view dir = slash == std::string_view::npos ? std::string_view() : rel_path.substr(0, slash);
+  std::string_view basename = slash == std::string_view::npos ? rel_path : rel_path.substr(slash + 1);
+  const folder& f = folder_for(dir);
+  if (f.excluded_by) return to_match(f.excluded_by);
+  return to_match(last_match_from(f, rel_path, basename, is_dir));
+}
+
+ignore_match ignore_matcher::match(std::string_view rel_path, bool is_dir) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return match_locked(rel_path, is_dir);
+}
+
+bool ignore_matcher::is_ignored(std::string_view rel_path, bool is_dir) {
+  if (rel_path.empty()) return false;
+  if (is_internal(rel_path)) return true;
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (folders_.size() > max_cached_folders) folders_.clear();
+  auto slash = rel_path.rfind('/');
+  std::string_view dir = slash == std::string_view::npos ? std::string_view() : rel_path.substr(0, slash);
+  std::string_view basename = slash == std::string_view::npos ? rel_path : rel_path.substr(slash + 1);
+  const folder& f = folder_for(dir);
+  if (f.excluded_by) return true;
+  const ignore_pattern* p = last_match_from(f, rel_path, basename, is_dir);
+  return p && !p->negated();
+}
+
+void ignore_matcher::drop_below(std::string_view dir) {
+  // A folder's patterns are only referenced by folders below it, so
+  // dropping a whole subtree leaves no dangling pointer.
+  for (auto it = folders_.begin(); it != folders_.end();) {
+    std::string_view key = it->first;
+    bool below = dir.empty() || (key.size() >= dir.size() && key.compare(0, dir.size(), dir) == 0 &&
+                                 (key.size() == dir.size() || key[dir.size()] == '/'));
+    it = below ? folders_.erase(it) : std::next(it);
+  }
+}
+
+bool ignore_matcher::note_change(std::string_view rel_path, bool is_dir) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto slash = rel_path.rfind('/');
+  std::string_view name = slash == std::string_view::npos ? rel_path : rel_path.substr(slash + 1);
+  if (name == ".syncignore") {
+    drop_below(slash == std::string_view::npos ? std::string_view() : rel_path.substr(0, slash));
+    return true;
+  }
+  if (is_dir) drop_below(rel_path);
+  return false;
+}
+
+bool ignore_matcher::refresh() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (const auto& [key, f] : folders_) {
+    if (!f->rules_read) continue;
+    std::string file = root_ + "/" + (f->path.empty() ? ".syncignore" : f->path + "/.syncignore");
+    if (!(stamp_of(file) == f->stamp)) {
+      folders_.clear();
+      return true;
+    }
+  }
+  return false;
 }
 
 void ignore_matcher::invalidate() {
   std::lock_guard<std::mutex> lock(mutex_);
-  files_.clear();
+  folders_.clear();
 }
-
-const ignore_matcher::file_rules& ignore_matcher::rules_for_dir(const std::string& dir) {
-  auto it = files_.find(dir);
-  if (it != files_.end()) return it->second;
-  file_rules rules;
-  std::string source = dir.empty() ? ".syncignore" : dir + "/.syncignore";
-  std::string file = root_ + "/" + source;
-  rules.mtime_ns = mtime_of(file, &rules.exists);
-  if (rules.exists) {
-    std::ifstream in(file, std::ios::binary);
-    std::stringstream buf;
-    buf << in.rdbuf();
-    rules.patterns = parse_ignore_file(buf.str(), dir, source);
-  }
-  return files_.emplace(dir, std::move(rules)).first->second;
-}
-
-ignore_match ignore_matcher::match_one(const std::string& path, bool is_dir) {
-  // Deepest .syncignore first, each read last line first, then the config
-  // patterns: the first pattern that matches decides (git's precedence).
-  std::string dir = parent_of(path);
-  for (;;) {
-    const auto& rules = rules_for_dir(dir);
-    for (auto it = rules.patterns.rbegin(); it != rules.patterns.rend(); ++it)
-      if (pattern_matches(*it, path, is_dir)) return {&*it, !it->negated};
-    if (dir.empty()) break;
-    dir = parent_of(dir);
-  }
-  for (auto it = config_.rbegin(); it != config_.rend(); ++it)
-    if (pattern_matches(*it, path, is_dir)) return {&*it, !it->negated};
-  return {};
-}
-
-ignore_match ignore_matcher::match(const std::string& rel_path, bool is_dir) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (rel_path == ".syncer" || rel_path.compare(0, 8, ".syncer/") == 0) return {&builtin_internal(), true};
-  // A folder that is excluded hides everything below it for good.
-  for (size_t slash = rel_path.find('/'); slash != std::string::npos; slash = rel_path.find('/', slash + 1)) {
-    auto m = match_one(rel_path.substr(0, slash), true);
-    if (m.ignored) return m;
-  }
-  return match_one(rel_path, is_dir);
-}
-
-bool ignore_matcher::is_ignored(const std::string& rel_path, bool is_dir) { return match(rel_path, is_dir).ignored; }
 
 }  // namespace syncer
