@@ -297,6 +297,19 @@ void on_upload_result(self_ptr self, const upload_result& r) {
   }
 }
 
+bool is_ignore_file(const std::string& path) {
+  return path == ".syncignore" || (path.size() > 12 && path.compare(path.size() - 12, 12, "/.syncignore") == 0);
+}
+
+void full_scan(self_ptr self);
+
+void rules_changed(self_ptr self) {
+  auto& st = self->state;
+  if (st.config.ignore_rules_changed) st.config.ignore_rules_changed();
+  log::info("folder-model", "ignore rules changed; rescanning");
+  full_scan(self);
+}
+
 void on_download_result(self_ptr self, const download_job& job, const download_result& r) {
   auto& st = self->state;
   const auto& path = job.entry.path;
@@ -311,6 +324,7 @@ void on_download_result(self_ptr self, const download_job& job, const download_r
         ++st.downloads_done;
         log::debug("folder-model", "downloaded: " + path);
       }
+      if (is_ignore_file(path)) rules_changed(self);
       break;
     case download_result::local_changed:
       if (job.entry.deleted && job.entry.is_dir) {
@@ -494,7 +508,12 @@ folder_model_actor spawn_folder_model(caf::actor_system& sys, folder_model_confi
     self->delayed_send(self, milliseconds(500), poll_atom::value);
     return {
         [self](changed_atom, const std::vector<std::string>& paths) {
-          for (const auto& p : paths) examine(self->state, p);
+          bool rules = false;
+          for (const auto& p : paths) {
+            rules = rules || is_ignore_file(p);
+            examine(self->state, p);
+          }
+          if (rules) rules_changed(self);
           pump(self);
         },
         [self](rescan_atom) {

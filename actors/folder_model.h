@@ -34,6 +34,10 @@ struct folder_model_config {
   std::string client_name;
   std::string client_id;     // from registration
   std::function<bool(const std::string&, bool)> is_ignored;  // (rel path, is_dir)
+  // Called when a .syncignore changed (locally or from the hub): the
+  // matcher must forget what it cached. A full rescan follows, so newly
+  // un-ignored files get synced; newly ignored ones stay where they are.
+  std::function<void()> ignore_rules_changed;
   std::shared_ptr<client_index> index;  // opened by the caller; owned by this actor from now on
 };
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <optional>
 #include <set>
 #include <unordered_map>
 
@@ -32,6 +33,9 @@ struct watcher_state {
   std::unordered_map<int, std::string> dir_of_wd;  // wd -> relative folder ("" = root)
   std::set<std::string> pending;
   clock_type::time_point first_event, last_event;
+  // A .syncignore changed: once the write settled, refresh the rules and
+  // walk the tree again to watch newly un-ignored folders.
+  std::optional<clock_type::time_point> rewalk_at;
   int64_t events = 0, batches = 0, overflows = 0, watch_failures = 0, skipped_dirs = 0;
   std::string last_error;
 
@@ -42,10 +46,13 @@ struct watcher_state {
   std::string full(const std::string& rel) const { return rel.empty() ? config.root : config.root + "/" + rel; }
 
   // Watches `rel` and every folder below it; every entry found is reported
-  // as changed when `report` (a folder moved in or created with content).
-  void watch_tree(const std::string& rel, bool report) {
+  // as changed when `report` (a folder moved in or created with content),
+  // or, with `report_new`, when its folder was not watched before (a folder
+  // un-ignored by a rules change: files made before its watch existed).
+  void watch_tree(const std::string& rel, bool report, bool report_new = false) {
     if (!rel.empty() && (is_internal_path(rel) || (config.skip_dir && config.skip_dir(rel)))) {
       ++skipped_dirs;
+      log::debug("watcher", "not watching ignored folder " + rel);
       return;
     }
     int wd = inotify_add_watch(fd, full(rel).c_str(), watch_mask);
@@ -55,7 +62,11 @@ struct watcher_state {
       log::warn("watcher", last_error);
       return;
     }
-    dir_of_wd[wd] = rel;
+    auto known = dir_of_wd.find(wd);
+    bool newly_watched = known == dir_of_wd.end() || known->second != rel;
+    dir_of_wd[wd] = rel;  // a folder moved within the tree keeps its wd
+    if (newly_watched) log::debug("watcher", "watching " + (rel.empty() ? "/" : rel));
+    if (report_new && newly_watched) report = true;
     DIR* dir = ::opendir(full(rel).c_str());
     if (!dir) return;
     while (auto* ent = ::readdir(dir)) {
@@ -69,7 +80,7 @@ struct watcher_state {
         struct stat st {};
         is_dir = ::lstat(full(child).c_str(), &st) == 0 && S_ISDIR(st.st_mode);
       }
-      if (is_dir) watch_tree(child, report);
+      if (is_dir) watch_tree(child, report, report_new);
     }
     ::closedir(dir);
   }
@@ -111,6 +122,7 @@ void handle_event(watcher_state& st, const inotify_event* ev, bool* overflow) {
   std::string rel = it->second.empty() ? name : it->second + "/" + name;
   if (is_internal_path(rel)) return;
   st.note(rel);
+  if (name == ".syncignore") st.rewalk_at = clock_type::now() + std::chrono::milliseconds(20);
   if (ev->mask & IN_ISDIR) {
     if (ev->mask & (IN_CREATE | IN_MOVED_TO)) st.watch_tree(rel, true);
     if (ev->mask & IN_MOVED_FROM) st.forget_tree(rel);
@@ -165,6 +177,11 @@ watcher_actor spawn_watcher(caf::actor_system& sys, watcher_config config, chang
           }
           auto now = clock_type::now();
           using std::chrono::milliseconds;
+          if (st.rewalk_at && now >= *st.rewalk_at) {
+            st.rewalk_at.reset();
+            if (st.config.ignore_rules_changed) st.config.ignore_rules_changed();
+            st.watch_tree("", false, true);
+          }
           if (!st.pending.empty() && (now - st.last_event >= milliseconds(st.config.quiet_ms) ||
                                       now - st.first_event >= milliseconds(st.config.max_delay_ms))) {
             std::vector<std::string> batch(st.pending.begin(), st.pending.end());

@@ -29,6 +29,9 @@ struct watcher_config {
   std::string root;
   // True for relative folder paths that must not be watched (ignored).
   std::function<bool(const std::string&)> skip_dir;
+  // Called when a .syncignore changed, before the tree is walked again to
+  // watch folders that are no longer ignored.
+  std::function<void()> ignore_rules_changed;
   int quiet_ms = 10;   // flush once no event came for this long
   int max_delay_ms = 100;  // flush at the latest this long after the first event
 };

@@ -113,11 +113,13 @@ int run_client_node(const client_config& config, bool verbose) {
   fm.client_id = *client_id;
   fm.index = index;
   fm.is_ignored = [matcher](const std::string& path, bool is_dir) { return matcher->is_ignored(path, is_dir); };
+  fm.ignore_rules_changed = [matcher] { matcher->invalidate(); };
   auto model = spawn_folder_model(system, fm, hub_factory, hasher, uploader, downloader);
   index.reset();  // the folder model owns it now
   watcher_config wc;
   wc.root = config.sync_directory;
   wc.skip_dir = [matcher](const std::string& path) { return matcher->is_ignored(path, true); };
+  wc.ignore_rules_changed = [matcher] { matcher->invalidate(); };
   auto watcher = spawn_watcher(system, wc, caf::actor_cast<change_sink_actor>(model));
 
   event_stream events(address, *client_id,
