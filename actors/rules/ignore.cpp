@@ -219,9 +219,16 @@ bool ignore_pattern::matches(std::string_view path, std::string_view basename, b
       case form::suffix: {
         // "*literal": compare the end of the name.
         std::size_t n = body_.size() - 1;
-        return basename.size() >= n && basename.compare(basename.size() - n, n, body_, 1, n) == 0;
+        if (n == 0) return true;
+        return basename.size() >= n && basename.back() == body_.back() &&
+               basename.compare(basename.size() - n, n, body_, 1, n) == 0;
       }
       case form::glob:
+        // The literal runs before the first and after the last wildcard
+        // must start and end the name.
+        if ((literal_len_ && (basename.empty() || basename[0] != body_[0])) ||
+            basename.compare(0, literal_len_, body_, 0, literal_len_) != 0 || !ends_with_tail(basename))
+          return false;
         return wildmatch(body_, basename, false);
     }
   }
@@ -235,17 +242,33 @@ bool ignore_pattern::matches(std::string_view path, std::string_view basename, b
   }
   std::string_view glob = body_;
   if (literal_len_) {
-    if (literal_len_ > name.size() || name.compare(0, literal_len_, glob.substr(0, literal_len_)) != 0) return false;
+    if (literal_len_ > name.size() || name[0] != glob[0] ||
+        name.compare(0, literal_len_, glob.substr(0, literal_len_)) != 0)
+      return false;
     glob.remove_prefix(literal_len_);
     name.remove_prefix(literal_len_);
     if (glob.empty() && name.empty()) return true;
   }
+  if (!ends_with_tail(name)) return false;
   // As in git, only the part after the literal prefix goes to wildmatch, so
   // a "**" right after that prefix ("a/foo**/b") counts as a folder wildcard.
   return wildmatch(glob, name, true);
 }
 
 namespace {
+
+// The trailing run of plain characters: any match ends with it. ']' stops
+// it, so a bracket expression is never mistaken for literals, and so does
+// '/', which "**/" may skip ("**/e" matches "e").
+std::size_t tail_run(std::string_view s) {
+  std::size_t n = 0;
+  while (n < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[s.size() - 1 - n]);
+    if (is_glob_special(c) || c == ']' || c == '/') break;
+    ++n;
+  }
+  return n;
+}
 
 std::size_t literal_run(std::string_view s) {
   std::size_t i = 0;
@@ -317,6 +340,8 @@ ignore_rules ignore_rules::compile(std::string_view text, std::string_view base_
                 : star_then_literal    ? ignore_pattern::form::suffix
                                        : ignore_pattern::form::glob;
       p.body_ = std::string(body);
+      p.literal_len_ = literal;
+      p.tail_len_ = tail_run(p.body_);
     } else {
       if (body[0] == '/') {
         body.remove_prefix(1);
@@ -324,6 +349,7 @@ ignore_rules ignore_rules::compile(std::string_view text, std::string_view base_
       }
       p.body_ = std::string(body);
       p.literal_len_ = literal;
+      p.tail_len_ = tail_run(p.body_);
     }
     rules.patterns_.push_back(std::move(p));
   }

@@ -52,6 +52,10 @@ class ignore_pattern {
  private:
   friend class ignore_rules;
   enum class form : std::uint8_t { exact, suffix, glob };
+  bool ends_with_tail(std::string_view s) const {
+    return s.size() >= tail_len_ &&
+           s.substr(s.size() - tail_len_) == std::string_view(body_).substr(body_.size() - tail_len_);
+  }
 
   std::string text_;
   std::shared_ptr<const std::string> source_;
@@ -63,6 +67,8 @@ class ignore_pattern {
   std::string base_;     // folder of the file with a trailing '/', "" for the root
   std::string body_;     // without '!', trailing '/' and (anchored patterns) leading '/'
   std::size_t literal_len_ = 0;  // length of body_'s leading run without glob characters
+  std::size_t tail_len_ = 0;     // length of its trailing run without glob characters or ']'
+
 };
 
 // The compiled lines of one ignore file (or of the config's list).
