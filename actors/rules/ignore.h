@@ -78,8 +78,9 @@ class ignore_rules {
   // `base_dir`: folder of the file relative to the root ("" = root, else
   // "a/b", no trailing '/'). `source_name`: what -v shows as its source.
   static ignore_rules compile(std::string_view text, std::string_view base_dir, std::string source_name);
-  // One entry per line; line numbers are positions in the list (1-based),
-  // as if the entries were the lines of a file.
+  // The entries as the lines of one file (git's core.excludesFile): line
+  // numbers are positions in the list, 1-based (an entry holding a newline
+  // counts as several lines).
   static ignore_rules compile(const std::vector<std::string>& lines, std::string_view base_dir,
                               std::string source_name);
 
