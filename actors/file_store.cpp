@@ -206,6 +206,8 @@ file_store_actor spawn_file_store(caf::actor_system& sys, const file_store_confi
             std::string error;
             auto digest = sha256_file(c.temp_file, &error);
             if (!digest) return refuse(st, 500, "cannot hash upload: " + error, c);
+            if (!c.expected_sha256.empty() && c.expected_sha256 != digest->sha256)
+              return refuse(st, 422, "the content of " + e.path + " changed while it was uploaded", c);
             e.sha256 = digest->sha256;
             e.size = digest->size;
             ++st.uploads;

@@ -222,10 +222,17 @@ void apply_hub_entry(folder_state& st, const file_entry& hub_entry) {
     auto order = hub_entry.version.compare(local->version);
     if (order == version_order::equal || order == version_order::before) return;
     if (order == version_order::concurrent) {
-      // Our own newer edit is on its way (or will be found by the next
-      // scan); the hub's conflict-resolver keeps both.
-      if (st.upload_queued.count(hub_entry.path) || st.uploading.count(hub_entry.path)) return;
-      st.resync_wanted = true;
+      if (local->deleted && hub_entry.deleted) {
+        auto merged = hub_entry;  // both deleted: nothing to move, remember both histories
+        merged.version.merge(local->version);
+        st.index->put(merged);
+      } else if (local->deleted) {
+        queue_download(st, hub_entry, local);  // an edit beats a concurrent delete
+      } else {
+        // Our concurrent edit (or our edit against their delete) goes up;
+        // the hub's conflict-resolver keeps both versions.
+        queue_upload(st, hub_entry.path);
+      }
       return;
     }
     if (!hub_entry.deleted && !local->deleted && hub_entry.same_content(*local)) {
@@ -262,6 +269,10 @@ void on_upload_result(self_ptr self, const upload_result& r) {
     return;
   }
   if (r.status == 404 && r.sent.deleted) return;  // the hub never had it
+  if (r.status == 422) {  // the file changed while it was sent: look again
+    examine(st, path);
+    return;
+  }
   if (r.status < 200 || r.status >= 300) {
     ++st.failures;
     st.last_error = path + ": " + r.error;

@@ -102,11 +102,14 @@ struct incoming_change {
   file_entry entry;
   std::string temp_file;
   bool version_given = false;
+  // X-Sha256 of an upload: what the sender hashed. Bytes that hash to
+  // something else were changed while being sent and are refused (422).
+  std::string expected_sha256;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, incoming_change& x) {
-  return f(caf::meta::type_name("incoming_change"), x.entry, x.temp_file, x.version_given);
+  return f(caf::meta::type_name("incoming_change"), x.entry, x.temp_file, x.version_given, x.expected_sha256);
 }
 
 // The hub's answer to one change: what the path holds now, how it got

@@ -367,6 +367,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
     incoming_.entry = file_entry{};
     incoming_.entry.path = *path;
     incoming_.version_given = false;
+    incoming_.expected_sha256 = std::string(req["X-Sha256"]);
     if (!change_headers(req, &incoming_)) return;
     auto limit = server_->hub->max_upload_bytes;
     file_parser_.emplace(std::move(*header_parser_));

@@ -89,7 +89,9 @@ class beast_hub_client : public hub_api {
       beast::error_code ec;
       req.body().open(local_file.c_str(), beast::file_mode::scan, ec);
       if (ec) return {0, "cannot read " + local_file + ": " + ec.message()};
-      decorate(req, change_headers(meta));
+      auto headers = change_headers(meta);
+      if (!meta.sha256.empty()) headers.push_back({"X-Sha256", meta.sha256});
+      decorate(req, headers);
       req.prepare_payload();
       auto size = req.body().size();
       if (exchange(req, &r, transfer_timeout(size))) break;

@@ -83,6 +83,12 @@ def test_endpoints():
     status, r, _ = _upload(port, "docs/a%20b.bin", b"v2", {"X-Client-Id": other["client_id"]})
     assert status == 200 and r["version"] == {laptop: 1, other["client_id"]: 1}, r
 
+    # bytes that do not match the sender's X-Sha256 changed in flight -> 422, nothing stored
+    status, r, _ = _upload(port, "racy.txt", b"half written", {"X-Sha256": sha(b"fully written")})
+    assert status == 422 and r["error"], r
+    status, _, _ = request("GET", port, "/download/racy.txt")
+    assert status == 404
+
     # stale version -> 409 with the current entry
     status, r, _ = _upload(port, "docs/a%20b.bin", b"old", {"X-Client-Id": laptop, "X-Version": f"{laptop}:1"})
     assert status == 409 and r["result"] == "stale" and r["sha256"] == sha(b"v2"), r

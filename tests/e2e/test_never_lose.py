@@ -1,0 +1,175 @@
+"""Never lose an edit (issue 3): renames racing edits, a client offline
+while 200 files change, SIGKILL of a client mid-upload and of the hub
+during a burst, and a seeded randomized run of 3 clients with stops and
+starts. Each scenario checks that the trees converge AND that every
+version the test wrote last (per client and path) still exists somewhere
+(at its path or as a sync-conflict copy)."""
+
+import hashlib
+import os
+import random
+import signal
+import sys
+import time
+
+import harness
+from harness import Client, Server, run, wait_converged, wait_until, workdir
+
+
+def digest(data):
+    return hashlib.sha256(data if isinstance(data, bytes) else data.encode()).hexdigest()
+
+
+def assert_all_present(tree, contents, what=""):
+    have = set(v for v in tree.values() if v != "DIR")
+    missing = [c for c in contents if digest(c) not in have]
+    assert not missing, f"lost {len(missing)} version(s){what}: {[m[:40] for m in missing[:5]]}"
+
+
+def test_rename_while_other_edits():
+    base = workdir("rename-edit")
+    server = Server(base)
+    a = Client(base, "alpha", server.port)
+    b = Client(base, "beta", server.port)
+    a.write("notes/plan.txt", "v1")
+    wait_converged([a, b], 30, {"notes": "DIR", "notes/plan.txt": "v1"})
+    assert a.stop() == 0 and b.stop() == 0
+    os.rename(a.path("notes/plan.txt"), a.path("notes/plan-renamed.txt"))
+    b.write("notes/plan.txt", "v2 edited by beta")
+    a.start()
+    b.start()
+    final = wait_converged([a, b], 60)
+    assert final.get("notes/plan-renamed.txt") == digest("v1"), final
+    assert final.get("notes/plan.txt") == digest("v2 edited by beta"), final
+
+
+def test_offline_client_catches_up_on_200_changes():
+    base = workdir("offline-200")
+    server = Server(base)
+    a = Client(base, "alpha", server.port)
+    b = Client(base, "beta", server.port)
+    for i in range(200):
+        a.write(f"set/{i:03d}.txt", f"original {i}")
+    wait_converged([a, b], 120)
+    assert b.stop() == 0
+    written = []
+    for i in range(200):
+        if i % 4 == 0:
+            os.remove(a.path(f"set/{i:03d}.txt"))
+        else:
+            text = f"changed while beta was away {i}"
+            a.write(f"set/{i:03d}.txt", text)
+            written.append(text)
+    b.write("beta-offline.txt", "beta worked offline too")
+    written.append("beta worked offline too")
+    wait_until(lambda: a.inspect()["folder-model"]["counters"]["pending_uploads"] == 0, 60)
+    b.start()
+    final = wait_converged([a, b], 120)
+    assert_all_present(final, written)
+    assert sum(1 for k in final if k.startswith("set/") and final[k] != "DIR") == 150, len(final)
+
+
+def test_client_killed_mid_upload():
+    base = workdir("kill-client")
+    server = Server(base)
+    a = Client(base, "alpha", server.port)
+    b = Client(base, "beta", server.port)
+    block = os.urandom(1 << 20)
+    tmp = a.path(".syncer/big.tmp")
+    with open(tmp, "wb") as f:
+        for i in range(200):
+            f.write(block[i:] + block[:i])
+    os.rename(tmp, a.path("big.bin"))
+    want = harness.tree(a.dir)["big.bin"]
+    wait_until(lambda: a.inspect()["uploader"]["info"].get("in_flight") == "big.bin" or
+               os.listdir(os.path.join(server.data_dir, "tmp")), 30, interval=0.01, what="the upload to start")
+    a.kill()
+    assert not os.path.exists(b.path("big.bin")), "a half upload reached the other client"
+    a.start()
+    wait_converged([a, b], 120, {"big.bin": want})
+    assert os.listdir(os.path.join(server.data_dir, "tmp")) == [], "leftover temp files on the hub"
+
+
+def test_hub_killed_during_burst():
+    base = workdir("kill-hub")
+    server = Server(base)
+    port = server.port
+    a = Client(base, "alpha", port)
+    b = Client(base, "beta", port)
+    written = []
+    for i in range(300):
+        text = f"burst file {i} " * 50
+        a.write(f"burst/{i:03d}.txt", text)
+        written.append(text)
+        if i == 150:
+            server.kill()
+    server = Server(base, port=port, data_dir=server.data_dir)
+    final = wait_converged([a, b], 120)
+    assert_all_present(final, written)
+
+
+def test_randomized_never_lose(seed=None):
+    seed = int(os.environ.get("SYNCER_RANDOM_SEED", seed or random.randrange(1 << 30)))
+    print(f"randomized test seed: {seed} (replay with SYNCER_RANDOM_SEED={seed})", flush=True)
+    rng = random.Random(seed)
+    base = workdir("random")
+    server = Server(base)
+    clients = [Client(base, f"c{i}", server.port) for i in range(3)]
+    counter = [0]
+
+    def new_content(c):
+        counter[0] += 1
+        return f"{c.name} wrote #{counter[0]} seed {seed}\n" * rng.randint(1, 20)
+
+    try:
+        for round_no in range(6):
+            offline = round_no % 2 == 0  # even rounds: everyone works offline, concurrently
+            if offline:
+                for c in clients:
+                    assert c.stop() == 0
+            last_written = {}  # (client, path) -> content that client left there this round
+            actors = clients if offline else [rng.choice(clients)]
+            for c in actors:
+                for _ in range(rng.randint(2, 6)):
+                    existing = [k for k, v in harness.tree(c.dir).items() if v != "DIR"]
+                    op = rng.choice(["create", "edit", "edit", "delete", "rename"]) if existing else "create"
+                    if op == "create":
+                        rel = f"d{rng.randint(0, 2)}/f{rng.randint(0, 30)}.txt"
+                        data = new_content(c)
+                        c.write(rel, data)
+                        last_written[(c.name, rel)] = data
+                    elif op == "edit":
+                        rel = rng.choice(existing)
+                        data = new_content(c)
+                        c.write(rel, data)
+                        last_written[(c.name, rel)] = data
+                    elif op == "delete":
+                        rel = rng.choice(existing)
+                        os.remove(c.path(rel))
+                        last_written.pop((c.name, rel), None)
+                    else:
+                        rel = rng.choice(existing)
+                        dest = f"d{rng.randint(0, 2)}/r{rng.randint(0, 30)}.txt"
+                        if os.path.exists(c.path(dest)):
+                            continue
+                        os.makedirs(os.path.dirname(c.path(dest)), exist_ok=True)
+                        os.rename(c.path(rel), c.path(dest))
+                        if (c.name, rel) in last_written:
+                            last_written[(c.name, dest)] = last_written.pop((c.name, rel))
+                    if not offline:
+                        time.sleep(rng.choice([0, 0.01, 0.05]))
+            if offline:
+                order = clients[:]
+                rng.shuffle(order)
+                for c in order:
+                    c.start()
+            final = wait_converged(clients, 120)
+            assert_all_present(final, list(last_written.values()), f" in round {round_no}")
+    except AssertionError:
+        print(f"randomized test failed with seed {seed}", flush=True)
+        raise
+
+
+if __name__ == "__main__":
+    run([test_rename_while_other_edits, test_offline_client_catches_up_on_200_changes, test_client_killed_mid_upload,
+         test_hub_killed_during_burst, test_randomized_never_lose])
