@@ -201,9 +201,12 @@ def tree(root):
             if os.path.islink(full):
                 continue
             h = hashlib.sha256()
-            with open(full, "rb") as f:
-                for block in iter(lambda: f.read(1 << 20), b""):
-                    h.update(block)
+            try:
+                with open(full, "rb") as f:
+                    for block in iter(lambda: f.read(1 << 20), b""):
+                        h.update(block)
+            except FileNotFoundError:
+                continue  # removed while we looked: the next poll sees the new state
             out[os.path.join(rel_dir, name)] = h.hexdigest()
     return out
 

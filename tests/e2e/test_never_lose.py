@@ -81,8 +81,19 @@ def test_client_killed_mid_upload():
             f.write(block[i:] + block[:i])
     os.rename(tmp, a.path("big.bin"))
     want = harness.tree(a.dir)["big.bin"]
-    wait_until(lambda: a.inspect()["uploader"]["info"].get("in_flight") == "big.bin" or
-               os.listdir(os.path.join(server.data_dir, "tmp")), 30, interval=0.01, what="the upload to start")
+    # The hub streams an upload into its tmp/ folder: kill the client as soon as bytes arrive.
+    hub_tmp = os.path.join(server.data_dir, "tmp")
+
+    def receiving():
+        for name in os.listdir(hub_tmp):
+            try:
+                if os.path.getsize(os.path.join(hub_tmp, name)) > 0:
+                    return True
+            except OSError:
+                pass
+        return False
+
+    wait_until(receiving, 30, interval=0.002, what="the upload to start")
     a.kill()
     assert not os.path.exists(b.path("big.bin")), "a half upload reached the other client"
     a.start()
