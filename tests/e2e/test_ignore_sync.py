@@ -59,5 +59,42 @@ def test_ignored_files_stay_local():
         assert f.read() == "int main;", "a change in a newly ignored folder was synced"
 
 
+def test_check_ignore_command_matches_git():
+    import subprocess
+    import harness
+    base = workdir("check-ignore")
+    root = os.path.join(base, "tree")
+    os.makedirs(root)
+    files = {".syncignore": "*.o\n/build/\n!keep.o\ndocs/**/draft*\n# comment\n\\#hash\n",
+             "sub/.syncignore": "!special.o\n*.md\n"}
+    for rel, text in files.items():
+        os.makedirs(os.path.dirname(os.path.join(root, rel)), exist_ok=True)
+        with open(os.path.join(root, rel), "w") as f:
+            f.write(text)
+        with open(os.path.join(root, os.path.dirname(rel), ".gitignore"), "w") as f:
+            f.write(text)
+    for d in ["build/x", "sub/deeper", "docs/a/b"]:
+        os.makedirs(os.path.join(root, d), exist_ok=True)
+    cfg = os.path.join(base, "c.yaml")
+    with open(cfg, "w") as f:
+        f.write(f"client_name: t\nsync_directory: {root}\nignore_patterns: []\n")
+    paths = ["a.o", "keep.o", "build", "build/x/y.c", "sub/special.o", "sub/other.o", "sub/deeper/readme.md",
+             "docs/a/b/draft1.txt", "docs/final.txt", "#hash", "src/main.c", "sub/build"]
+    subprocess.run(["git", "init", "-q", root], check=True)
+    for verbose in ([], ["-v"]):
+        ours = subprocess.run([harness.SYNCER, "check-ignore", "--config", cfg, *verbose, *paths],
+                              capture_output=True, text=True)
+        git = subprocess.run(["git", "-C", root, "check-ignore", "--no-index", *verbose, *paths],
+                             capture_output=True, text=True)
+        expected = git.stdout.replace(".gitignore", ".syncignore")
+        assert ours.stdout == expected, f"syncer:\n{ours.stdout}\ngit:\n{expected}"
+        assert ours.returncode == git.returncode, (ours.returncode, git.returncode)
+    none = subprocess.run([harness.SYNCER, "check-ignore", "--config", cfg, "src/main.c"], capture_output=True)
+    assert none.returncode == 1 and none.stdout == b""
+    bad = subprocess.run([harness.SYNCER, "check-ignore", "--config", cfg, "../outside"], capture_output=True,
+                         text=True)
+    assert bad.returncode == 128 and bad.stderr.strip(), bad
+
+
 if __name__ == "__main__":
-    run([test_ignored_files_stay_local])
+    run([test_ignored_files_stay_local, test_check_ignore_command_matches_git])
