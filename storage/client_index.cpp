@@ -1,10 +1,10 @@
 #include "storage/client_index.h"
 
-#include <filesystem>
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include "storage/entry_rows.h"
+#include "storage/sqlite_file.h"
 
 namespace syncer {
 namespace {
@@ -22,18 +22,9 @@ client_index::client_index(std::unique_ptr<SQLite::Database> db) : db_(std::move
 client_index::~client_index() = default;
 
 std::unique_ptr<client_index> client_index::open(const std::string& file, std::string* error) {
-  try {
-    auto parent = std::filesystem::path(file).parent_path();
-    if (!parent.empty()) std::filesystem::create_directories(parent);
-    auto db = std::make_unique<SQLite::Database>(file, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, 5000);
-    db->exec("PRAGMA journal_mode=WAL");
-    db->exec("PRAGMA synchronous=NORMAL");
-    db->exec(schema);
-    return std::unique_ptr<client_index>(new client_index(std::move(db)));
-  } catch (const std::exception& e) {
-    if (error) *error = "cannot open index " + file + ": " + e.what();
-    return nullptr;
-  }
+  auto db = detail::open_wal_database(file, schema, "index", error);
+  if (!db) return nullptr;
+  return std::unique_ptr<client_index>(new client_index(std::move(db)));
 }
 
 std::unique_ptr<client_index> client_index::open_read_only(const std::string& file, std::string* error) {

@@ -1,11 +1,11 @@
 #include "storage/server_db.h"
 
-#include <filesystem>
 #include <random>
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include "storage/entry_rows.h"
+#include "storage/sqlite_file.h"
 
 namespace syncer {
 namespace {
@@ -60,18 +60,9 @@ server_db::server_db(std::unique_ptr<SQLite::Database> db) : db_(std::move(db)) 
 server_db::~server_db() = default;
 
 std::unique_ptr<server_db> server_db::open(const std::string& file, std::string* error) {
-  try {
-    auto parent = std::filesystem::path(file).parent_path();
-    if (!parent.empty()) std::filesystem::create_directories(parent);
-    auto db = std::make_unique<SQLite::Database>(file, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, 5000);
-    db->exec("PRAGMA journal_mode=WAL");
-    db->exec("PRAGMA synchronous=NORMAL");
-    db->exec(schema);
-    return std::unique_ptr<server_db>(new server_db(std::move(db)));
-  } catch (const std::exception& e) {
-    if (error) *error = "cannot open database " + file + ": " + e.what();
-    return nullptr;
-  }
+  auto db = detail::open_wal_database(file, schema, "database", error);
+  if (!db) return nullptr;
+  return std::unique_ptr<server_db>(new server_db(std::move(db)));
 }
 
 client_record server_db::register_client(const std::string& name, int64_t now) {

@@ -2,6 +2,8 @@
 // hub_api interface (the real hub over HTTP is covered by tests/e2e).
 #include <gtest/gtest.h>
 
+#include "tests/unit/temp_dir.h"
+
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,15 +25,6 @@ using namespace syncer;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    char tmpl[] = "/tmp/syncer-client-test-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~temp_dir() { fs::remove_all(path); }
-};
 
 void write_file(const fs::path& p, const std::string& bytes) {
   fs::create_directories(p.parent_path());

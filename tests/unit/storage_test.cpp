@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include "tests/unit/temp_dir.h"
+
 #include <unistd.h>
 
 #include <filesystem>
@@ -14,15 +16,6 @@ using namespace syncer;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    char tmpl[] = "/tmp/syncer-storage-test-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~temp_dir() { fs::remove_all(path); }
-};
 
 void write_file(const fs::path& p, const std::string& bytes) { std::ofstream(p, std::ios::binary) << bytes; }
 

@@ -1,0 +1,16 @@
+// Opening a SQLite file the way both databases want it: parent folders
+// created, WAL journal, synchronous=NORMAL, a busy timeout, schema applied.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <SQLiteCpp/Database.h>
+
+namespace syncer::detail {
+
+// nullptr + "cannot open <what> <file>: <reason>" in `error` on failure.
+std::unique_ptr<SQLite::Database> open_wal_database(const std::string& file, const char* schema,
+                                                    const char* what, std::string* error);
+
+}  // namespace syncer::detail
