@@ -29,7 +29,8 @@ typename Inspector::result_type inspect(Inspector& f, local_file_state& x) {
 
 // Publish one local entry (file, folder or tombstone) to the hub.
 struct upload_result {
-  int status = 0;  // HTTP status, 0 = hub unreachable
+  static constexpr int changed_locally = -1;  // not sent: the file changed since it was hashed
+  int status = 0;  // HTTP status, 0 = hub unreachable, or changed_locally
   std::string error;
   std::string kind;  // the hub's change_kind
   file_entry sent;   // what was published

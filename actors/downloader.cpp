@@ -114,7 +114,20 @@ download_result fetch_file(downloader_state& st, const download_job& job) {
     if (fd < 0) return fail(st, r, std::string("cannot create temp file: ") + std::strerror(errno));
     ::close(fd);
   } else {
+    struct stat part {};
+    if (::stat(tmp.c_str(), &part) == 0 && static_cast<uint64_t>(part.st_size) >= e.size) {
+      // Left by an earlier download of the same content: reuse it when
+      // whole and right, else start over (a Range past the end is a 416).
+      std::string ignored;
+      auto have = static_cast<uint64_t>(part.st_size) == e.size ? sha256_file(tmp, &ignored) : std::nullopt;
+      if (!have || have->sha256 != e.sha256) ::unlink(tmp.c_str());
+    }
+  }
+  struct stat ready {};
+  bool reuse = e.size > 0 && ::stat(tmp.c_str(), &ready) == 0 && static_cast<uint64_t>(ready.st_size) == e.size;
+  if (e.size > 0 && !reuse) {
     auto reply = st.hub->download(e.path, e.sha256, tmp);
+    if (reply.status == 416) ::unlink(tmp.c_str());
     if (reply.status == 404 || reply.status == 409) {
       ::unlink(tmp.c_str());
       r.outcome = download_result::gone;  // the hub moved on; re-plan

@@ -64,6 +64,7 @@ struct folder_state {
   bool scanning = false;       // a full scan is being hashed
   bool resync_wanted = false;  // run POST /sync when the scan is done / hub is back
   int64_t last_sync_ns = 0;
+  int64_t last_resync_ns = 0;
   int64_t last_progress_log = 0;
 
   int64_t uploads_done = 0, downloads_done = 0, removals_done = 0, conflicts = 0, resyncs = 0,
@@ -259,6 +260,10 @@ void on_upload_result(self_ptr self, const upload_result& r) {
   auto& st = self->state;
   const auto& path = r.sent.path;
   st.uploading.erase(path);
+  if (r.status == upload_result::changed_locally) {
+    examine(st, path);  // a new version (or a tombstone) will follow
+    return;
+  }
   if (r.status == 0) {
     st.resync_wanted = true;  // the hub is away; the reconnect resync re-plans
     st.last_error = r.error;
@@ -288,14 +293,21 @@ void on_upload_result(self_ptr self, const upload_result& r) {
                                                              : ": ours won; the other is kept as a conflict copy"));
     st.resync_wanted = true;  // fetch the conflict copy (and the winner)
   }
-  if (current->version == r.sent.version && current->same_content(r.sent)) {
+  if (current->same_content(r.sent)) {
+    // The file is still what we sent (its version may have been adopted
+    // from a hub event meanwhile).
     if (lost) {
       queue_download(st, r.hub, current);
     } else {
-      auto adopted = r.hub;
-      adopted.mtime_ns = current->mtime_ns;
-      adopted.is_dir = current->is_dir;
-      st.index->put(adopted);
+      auto order = r.hub.version.compare(current->version);
+      if (order == version_order::after || order == version_order::equal) {
+        auto adopted = r.hub;
+        adopted.mtime_ns = current->mtime_ns;
+        adopted.is_dir = current->is_dir;
+        st.index->put(adopted);
+      } else if (order == version_order::concurrent) {
+        st.resync_wanted = true;
+      }
     }
   } else if (!lost) {
     // Edited again meanwhile: keep the newer local version, but let it
@@ -410,6 +422,7 @@ void full_scan(self_ptr self) {
 void resync(self_ptr self) {
   auto& st = self->state;
   st.resync_wanted = false;
+  st.last_resync_ns = now_ns();
   ++st.resyncs;
   sync_plan plan;
   auto reply = st.hub->sync(st.index->all(), &plan);
@@ -444,7 +457,8 @@ void pump(self_ptr self) {
     st.scanning = false;
     log::info("folder-model", "scan done");
   }
-  if (st.resync_wanted && !st.scanning && st.online) resync(self);
+  // Rate-limited: a failing hub or a stubborn path must not spin the loop.
+  if (st.resync_wanted && !st.scanning && st.online && now_ns() - st.last_resync_ns >= 200'000'000) resync(self);
   while (!st.to_upload.empty() && static_cast<int>(st.uploading.size()) < max_upload_in_flight) {
     auto path = st.to_upload.front();
     st.to_upload.pop_front();
@@ -456,6 +470,7 @@ void pump(self_ptr self) {
     }
     auto entry = st.index->get(path);
     if (!entry) continue;
+    entry->origin = st.client_id();  // the hub records who published this version
     st.uploading.insert(path);
     self->request(st.uploader, caf::infinite, upload_atom::value, *entry)
         .then([self](const upload_result& r) {

@@ -1,5 +1,7 @@
 #include "actors/uploader.h"
 
+#include <sys/stat.h>
+
 #include <caf/all.hpp>
 
 #include "actors/log.h"
@@ -22,6 +24,18 @@ struct uploader_state {
 upload_result publish(uploader_state& st, const file_entry& entry) {
   upload_result r;
   r.sent = entry;
+  if (!entry.deleted && !entry.is_dir) {
+    // The folder model recorded this version from a hash of the file; if
+    // the file is gone or changed since, that version is not on disk.
+    struct stat st_now {};
+    std::string full = st.root + "/" + entry.path;
+    if (::lstat(full.c_str(), &st_now) != 0 || static_cast<uint64_t>(st_now.st_size) != entry.size ||
+        static_cast<int64_t>(st_now.st_mtim.tv_sec) * 1000000000 + st_now.st_mtim.tv_nsec != entry.mtime_ns) {
+      r.status = upload_result::changed_locally;
+      r.error = "changed on disk since it was hashed";
+      return r;
+    }
+  }
   hub_change change;
   hub_reply reply;
   if (entry.deleted) {

@@ -133,13 +133,17 @@ def test_randomized_never_lose(seed=None):
         return f"{c.name} wrote #{counter[0]} seed {seed}\n" * rng.randint(1, 20)
 
     try:
-        for round_no in range(6):
-            offline = round_no % 2 == 0  # even rounds: everyone works offline, concurrently
-            if offline:
-                for c in clients:
-                    assert c.stop() == 0
+        for round_no in range(8):
+            # Odd rounds: a random subset of clients is stopped and works
+            # offline, concurrently, plus at most one client online (two
+            # online clients would see each other's writes and supersede them).
+            offline = round_no % 2 == 1
+            stopped = rng.sample(clients, rng.randint(1, len(clients))) if offline else []
+            for c in stopped:
+                assert c.stop() == 0
+            online = [c for c in clients if c not in stopped]
             last_written = {}  # (client, path) -> content that client left there this round
-            actors = clients if offline else [rng.choice(clients)]
+            actors = stopped + ([rng.choice(online)] if online and (not offline or rng.random() < 0.5) else [])
             for c in actors:
                 for _ in range(rng.randint(2, 6)):
                     existing = [k for k, v in harness.tree(c.dir).items() if v != "DIR"]
@@ -167,13 +171,11 @@ def test_randomized_never_lose(seed=None):
                         os.rename(c.path(rel), c.path(dest))
                         if (c.name, rel) in last_written:
                             last_written[(c.name, dest)] = last_written.pop((c.name, rel))
-                    if not offline:
+                    if c not in stopped:
                         time.sleep(rng.choice([0, 0.01, 0.05]))
-            if offline:
-                order = clients[:]
-                rng.shuffle(order)
-                for c in order:
-                    c.start()
+            rng.shuffle(stopped)
+            for c in stopped:
+                c.start()
             final = wait_converged(clients, 120)
             assert_all_present(final, list(last_written.values()), f" in round {round_no}")
     except AssertionError:
