@@ -155,11 +155,27 @@ TEST_F(client_actors, UploaderOffersBigFilesByHashFirst) {
   caf::scoped_actor self{*sys};
   for (auto name : {"big.bin", "copy.bin", "small.txt"}) {
     auto bytes = read_file(dir.path / name);
-    self->request(uploader, std::chrono::seconds(5), upload_atom::value, entry_for(name, bytes, 1))
+    self->request(uploader, std::chrono::seconds(5), upload_atom::value,
+                  entry_for(name, bytes, mtime_ns(dir.path / name)))
         .receive([](const upload_result& r) { EXPECT_EQ(r.status, 200); }, [](const caf::error&) { FAIL(); });
   }
   std::vector<std::string> expected{"link big.bin", "upload big.bin", "link copy.bin", "upload small.txt"};
   EXPECT_EQ(hub->calls, expected);  // the copy costs no bytes
+  caf::anon_send_exit(uploader, caf::exit_reason::user_shutdown);
+}
+
+TEST_F(client_actors, UploaderNeverSendsAFileThatChangedSinceItWasHashed) {
+  write_file(dir.path / "f.txt", "hashed content");
+  auto hashed = entry_for("f.txt", "hashed content", mtime_ns(dir.path / "f.txt"));
+  write_file(dir.path / "f.txt", "written afterwards, longer");
+  auto gone = entry_for("gone.txt", "x", 1);
+  auto uploader = spawn_uploader(*sys, dir.path.string(), factory);
+  caf::scoped_actor self{*sys};
+  for (const auto& e : {hashed, gone})
+    self->request(uploader, std::chrono::seconds(5), upload_atom::value, e)
+        .receive([](const upload_result& r) { EXPECT_EQ(r.status, upload_result::changed_locally); },
+                 [](const caf::error&) { FAIL(); });
+  EXPECT_TRUE(hub->calls.empty());
   caf::anon_send_exit(uploader, caf::exit_reason::user_shutdown);
 }
 
