@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 
 BUILD_DIR=${BUILD_DIR:-build}
 PACKAGES=(
-  build-essential cmake ninja-build pkg-config git python3 curl openssl
+  build-essential cmake ninja-build pkg-config git python3 curl openssl rsync
   libcaf-dev libboost-dev libboost-system-dev libsqlitecpp-dev libsqlite3-dev
   libyaml-cpp-dev libsimdjson-dev libcrypto++-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
