@@ -49,9 +49,11 @@ def test_ignored_files_stay_local():
     wait_until(lambda: os.path.exists(b.path("build/new.o")), 30, what="a new file in the un-ignored folder")
 
     # ignore src/ now: it stays where it is on both sides, changes stay local
+    scans_before = a.inspect()["folder-model"]["counters"]["scans"]
     b.write(".syncignore", "*.tmp\n!keep.tmp\nsrc/\n")
     wait_until(lambda: open(a.path(".syncignore")).read().endswith("src/\n"), 30, what="the new .syncignore")
-    time.sleep(0.3)
+    wait_until(lambda: a.inspect()["folder-model"]["counters"]["scans"] > scans_before, 30,
+               what="alpha to apply the new rules")
     a.write("src/main.c", "changed locally only")
     time.sleep(1.0)
     assert os.path.exists(b.path("src/main.c"))

@@ -223,8 +223,15 @@ TEST_F(client_actors, WatcherReportsNewFilesAndFilesInNewFolders) {
   fs::create_directories(dir.path / "skipped");
   auto sink = caf::actor_cast<change_sink_actor>(self);
   auto watcher = spawn_watcher(*sys, wc, sink);
-  // Give inotify its watches before writing (the watcher adds them at start).
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // The watcher adds its watches when it starts: wait until it reports them.
+  for (int i = 0; i < 100; ++i) {
+    int64_t watched = 0;
+    self->request(watcher, std::chrono::seconds(5), inspect_atom::value)
+        .receive([&](const actor_state& st) { watched = st.counters.at("watched_folders"); },
+                 [](const caf::error&) {});
+    if (watched >= 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   write_file(dir.path / "top.txt", "1");
   fs::create_directories(dir.path / "new/inner");
   write_file(dir.path / "new/inner/x.txt", "2");
