@@ -380,7 +380,6 @@ class http_session : public std::enable_shared_from_this<http_session> {
     file_parser_->get().body().open(temp_file_.c_str(), beast::file_mode::write, ec);
     if (ec) return reject(500, "cannot create upload temp file: " + ec.message());
     http::async_read(stream_, buffer_, *file_parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
-      beast::error_code ignored;
       self->file_parser_->get().body().close();
       if (ec) {
         ::unlink(self->temp_file_.c_str());
