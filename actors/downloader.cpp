@@ -11,6 +11,7 @@
 #include <caf/all.hpp>
 
 #include "actors/log.h"
+#include "storage/file_times.h"
 #include "storage/object_store.h"
 #include "storage/sha256.h"
 
@@ -27,9 +28,6 @@ struct downloader_state {
   std::string last_error;
 };
 
-int64_t mtime_of(const struct stat& st) {
-  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
-}
 
 // Does the disk still hold what the index says we last synced? Checked
 // right before every rename/unlink: a local edit made meanwhile must win
@@ -41,7 +39,7 @@ bool disk_matches(const std::string& full, const std::optional<file_entry>& expe
   if (!exists) return false;
   if (expected->is_dir) return S_ISDIR(st.st_mode);
   return S_ISREG(st.st_mode) && static_cast<uint64_t>(st.st_size) == expected->size &&
-         mtime_of(st) == expected->mtime_ns;
+         mtime_ns(st) == expected->mtime_ns;
 }
 
 download_result fail(downloader_state& st, download_result r, const std::string& message) {
@@ -163,7 +161,7 @@ download_result fetch_file(downloader_state& st, const download_job& job) {
   }
   if (::rename(tmp.c_str(), full.c_str()) != 0) return fail(st, r, std::string("cannot rename into place: ") + std::strerror(errno));
   fsync_directory(parent.string());
-  r.entry.mtime_ns = mtime_of(written);
+  r.entry.mtime_ns = mtime_ns(written);
   ++st.files;
   st.bytes += static_cast<int64_t>(e.size);
   return r;

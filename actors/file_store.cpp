@@ -8,6 +8,8 @@
 
 #include <caf/all.hpp>
 
+#include "storage/file_times.h"
+
 #include "actors/log.h"
 #include "actors/rules/path_rules.h"
 #include "storage/object_store.h"
@@ -17,10 +19,6 @@
 namespace syncer {
 namespace {
 
-int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // "YYYYMMDD-HHMMSS" in the hub's local time (the conflict's detection).
 std::string local_stamp() {

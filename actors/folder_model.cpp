@@ -12,6 +12,8 @@
 
 #include <caf/all.hpp>
 
+#include "storage/file_times.h"
+
 #include "actors/log.h"
 #include "actors/rules/path_rules.h"
 #include "storage/client_index.h"
@@ -21,9 +23,6 @@ namespace {
 
 using namespace std::chrono;
 
-int64_t now_ns() {
-  return duration_cast<nanoseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 bool under(const std::string& path, const std::string& dir) {
   return path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 && path[dir.size()] == '/';

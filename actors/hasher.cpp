@@ -5,14 +5,12 @@
 #include <caf/all.hpp>
 
 #include "actors/log.h"
+#include "storage/file_times.h"
 #include "storage/sha256.h"
 
 namespace syncer {
 namespace {
 
-int64_t mtime_of(const struct stat& st) {
-  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
-}
 
 struct hasher_state {
   static inline const char* name = "hasher";
@@ -34,7 +32,7 @@ local_file_state read_local_state(const std::string& root, const std::string& re
   s.exists = true;
   s.is_symlink = S_ISLNK(before.st_mode);
   s.is_dir = S_ISDIR(before.st_mode);
-  s.mtime_ns = mtime_of(before);
+  s.mtime_ns = mtime_ns(before);
   if (s.is_symlink || s.is_dir || !S_ISREG(before.st_mode)) {
     s.is_symlink = !s.is_dir;  // sockets, fifos, devices: skipped like symlinks
     return s;
@@ -58,7 +56,7 @@ local_file_state read_local_state(const std::string& root, const std::string& re
     return s;
   }
   // A file written while we read it must not be published half-written.
-  if (after.st_size != before.st_size || mtime_of(after) != mtime_of(before) ||
+  if (after.st_size != before.st_size || mtime_ns(after) != mtime_ns(before) ||
       digest->size != static_cast<uint64_t>(after.st_size) || after.st_ino != before.st_ino) {
     s.unstable = true;
     return s;

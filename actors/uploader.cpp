@@ -5,6 +5,7 @@
 #include <caf/all.hpp>
 
 #include "actors/log.h"
+#include "storage/file_times.h"
 
 namespace syncer {
 namespace {
@@ -30,7 +31,7 @@ upload_result publish(uploader_state& st, const file_entry& entry) {
     struct stat st_now {};
     std::string full = st.root + "/" + entry.path;
     if (::lstat(full.c_str(), &st_now) != 0 || static_cast<uint64_t>(st_now.st_size) != entry.size ||
-        static_cast<int64_t>(st_now.st_mtim.tv_sec) * 1000000000 + st_now.st_mtim.tv_nsec != entry.mtime_ns) {
+        mtime_ns(st_now) != entry.mtime_ns) {
       r.status = upload_result::changed_locally;
       r.error = "changed on disk since it was hashed";
       return r;

@@ -5,6 +5,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include "storage/entry_rows.h"
+#include "storage/file_times.h"
 #include "storage/sqlite_file.h"
 
 namespace syncer {
@@ -49,10 +50,6 @@ client_record client_from_row(SQLite::Statement& q) {
                        q.getColumn(3).getInt64()};
 }
 
-int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 }  // namespace
 
