@@ -101,7 +101,8 @@ void queue_download(folder_state& st, const file_entry& entry, std::optional<fil
         job.entry = entry;
         return;
       }
-    return;  // in flight: the next resync or event will catch up
+    st.resync_wanted = true;  // in flight: re-plan once it is done, so the newer version follows
+    return;
   }
   st.downloading.insert(entry.path);
   st.to_download.push_back(download_job{entry, std::move(expected)});
@@ -141,6 +142,7 @@ void on_local_state(self_ptr self, const local_file_state& s) {
   bool known = previous && !previous->deleted;
   if (!s.exists) {
     if (!known) return;
+    if (skipped(st, s.path, previous->is_dir)) return;  // ignored now: its deletion stays local too
     auto when = now_ns();
     if (previous->is_dir) {
       // Deepest first, so other clients can remove folders once emptied.
