@@ -59,6 +59,10 @@ def test_ignored_files_stay_local():
     assert os.path.exists(b.path("src/main.c"))
     with open(b.path("src/main.c")) as f:
         assert f.read() == "int main;", "a change in a newly ignored folder was synced"
+    # ...and so does deleting a file that was synced before it became ignored
+    os.remove(a.path("src/main.c"))
+    time.sleep(1.0)
+    assert os.path.exists(b.path("src/main.c")), "deleting a newly ignored file was synced"
 
 
 def test_check_ignore_command_matches_git():
