@@ -63,6 +63,9 @@ def test_ignored_files_stay_local():
     os.remove(a.path("src/main.c"))
     time.sleep(1.0)
     assert os.path.exists(b.path("src/main.c")), "deleting a newly ignored file was synced"
+    from harness import json_request
+    _, listing, _ = json_request("GET", server.port, "/files")
+    assert "src/main.c" in {f["path"] for f in listing["files"]}, "the hub recorded the deletion of an ignored file"
 
 
 def test_check_ignore_command_matches_git():
