@@ -7,9 +7,10 @@ reference tools measured in the same run on the same corpora.
 
 Measured per corpus: syncer's time from client A's start until client B's
 tree is identical (sha256), and rsync's time to copy the same tree to a
-loopback rsync daemon. Also the propagation latency of small edits
-(p50/p95/p99) and the peak RSS of each syncer process. Peers that are not
-wired into this script yet (Unison, Syncthing) are reported as such.
+loopback rsync daemon and Unison's (batch mode, to a unison socket server on
+loopback; installed from Debian when missing, except in --smoke). Also the
+propagation latency of small edits (p50/p95/p99) and the peak RSS of each
+syncer process. Syncthing is not wired in yet and is reported as such.
 Never fails on a time: it exits non-zero only when a run breaks."""
 
 import argparse
@@ -94,6 +95,46 @@ def time_rsync(corpus, base):
     return elapsed, None
 
 
+def ensure_tool(tool, package, install):
+    """The peer's binary, installed from Debian when missing and allowed."""
+    if shutil.which(tool) or not install:
+        return shutil.which(tool)
+    cmd = ["apt-get", "install", "-y", "-qq", package]
+    if os.getuid() != 0:
+        cmd = ["sudo", "-n"] + cmd
+    subprocess.run(cmd, capture_output=True, env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+    return shutil.which(tool)
+
+
+def time_unison(corpus, base, install):
+    if not ensure_tool("unison", "unison", install):
+        return None, "unison is not installed (apt-get install unison)"
+    dest = os.path.join(base, "unison-dest")
+    home = os.path.join(base, "unison-home")
+    os.makedirs(dest)
+    os.makedirs(home)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, HOME=home)
+    server = subprocess.Popen(["unison", "-socket", str(port)], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        def listening():
+            with socket.socket() as s:
+                return s.connect_ex(("127.0.0.1", port)) == 0
+        harness.wait_until(listening, 10, what="the unison server")
+        started = time.monotonic()
+        subprocess.run(["unison", corpus, f"socket://127.0.0.1:{port}/{dest}", "-batch", "-auto", "-silent",
+                        "-confirmbigdel=false"], env=env, check=True, capture_output=True)
+        elapsed = time.monotonic() - started
+    finally:
+        server.terminate()
+        server.wait(10)
+    assert harness.tree(dest) == harness.tree(corpus), "unison copy differs"
+    return elapsed, None
+
+
 def edit_latency(base, edits):
     server = harness.Server(base)
     a = harness.Client(base, "a", server.port)
@@ -142,10 +183,13 @@ def main():
     for name, (path, size) in corpora.items():
         syncer_s, rss = time_syncer(path, harness.workdir("bench-syncer"))
         rsync_s, why = time_rsync(path, harness.workdir("bench-rsync"))
+        unison_s, unison_why = time_unison(path, harness.workdir("bench-unison"), install=not args.smoke)
         ratio = f"{syncer_s / rsync_s:.2f}x" if rsync_s else "n/a"
-        rows.append((name, size, syncer_s, rsync_s, why, ratio, rss))
-        print(f"{name}: syncer {syncer_s:.2f} s, rsync daemon "
-              f"{f'{rsync_s:.2f} s' if rsync_s else why}, ratio {ratio}; peak RSS (KiB) {rss}", flush=True)
+        unison_ratio = f"{syncer_s / unison_s:.2f}x" if unison_s else "n/a"
+        rows.append((name, size, syncer_s, rsync_s, why, ratio, rss, unison_s, unison_why, unison_ratio))
+        print(f"{name}: syncer {syncer_s:.2f} s, rsync daemon {f'{rsync_s:.2f} s' if rsync_s else why} "
+              f"(ratio {ratio}), unison {f'{unison_s:.2f} s' if unison_s else unison_why} (ratio {unison_ratio}); "
+              f"peak RSS (KiB) {rss}", flush=True)
     p50, p95, p99 = edit_latency(harness.workdir("bench-latency"), edits)
     print(f"small edit propagation over {edits} edits: p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms")
 
@@ -154,13 +198,15 @@ def main():
         return
     lines = ["<!-- e2e_bench:begin -->", "",
              f"## End-to-end run (`benchmarks/e2e_bench.py`, {time.strftime('%Y-%m-%d')}, seed {args.seed})", "",
-             "| corpus | bytes | syncer (A start → B identical) | rsync → loopback daemon | syncer / rsync | peak RSS A / B / hub |",
-             "|---|---|---|---|---|---|"]
-    for name, size, s, r, why, ratio, rss in rows:
+             "| corpus | bytes | syncer (A start → B identical) | rsync → loopback daemon | syncer / rsync "
+             "| Unison (batch, socket) | syncer / Unison | peak RSS A / B / hub |",
+             "|---|---|---|---|---|---|---|---|"]
+    for name, size, s, r, why, ratio, rss, u, u_why, u_ratio in rows:
         lines.append(f"| {name} | {size / 1048576:.0f} MiB | {s:.2f} s | {f'{r:.2f} s' if r else why} | {ratio} | "
+                     f"{f'{u:.2f} s' if u else u_why} | {u_ratio} | "
                      f"{rss['client A'] / 1024:.0f} / {rss['client B'] / 1024:.0f} / {rss['hub'] / 1024:.0f} MiB |")
     lines += ["", f"Small edit propagation ({edits} edits): p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms.", "",
-              "Unison and Syncthing: not wired into the script yet (reported, not silently dropped).", "",
+              "Syncthing: not wired into the script yet (reported, not silently dropped).", "",
               "<!-- e2e_bench:end -->"]
     with open(args.docs) as f:
         text = f.read()
