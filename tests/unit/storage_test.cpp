@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -163,4 +164,142 @@ TEST(ClientIndex, RoundTripMetaAndReadOnlyWhileOpen) {
   index->erase("x");
   EXPECT_FALSE(index->get("x"));
   EXPECT_EQ(reader->count(true), 1u);
+}
+
+TEST(ObjectStore, ObjectsLiveUnderTwoHexFolderWithTheirBytes) {
+  temp_dir dir;
+  object_store store(dir.path.string());
+  std::string sha = sha256_hex("payload");
+  EXPECT_FALSE(store.object_size(sha));
+  auto temp = store.new_temp_path();
+  EXPECT_EQ(fs::path(temp).parent_path(), dir.path / "tmp");
+  write_file(temp, "payload");
+  std::string error;
+  ASSERT_TRUE(store.commit(temp, sha, &error)) << error;
+  auto expected = dir.path / "objects" / sha.substr(0, 2) / sha;
+  EXPECT_EQ(fs::path(store.object_path(sha)), expected);
+  ASSERT_TRUE(fs::exists(expected));
+  std::ifstream in(expected, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(bytes, "payload");
+  // A committed object survives a restart; only tmp/ is cleared.
+  object_store again(dir.path.string());
+  EXPECT_TRUE(again.contains(sha));
+}
+
+TEST(ServerDb, SequencesKeepIncreasingAcrossBatchesAndReopen) {
+  temp_dir dir;
+  std::string file = (dir.path / "hub" / "meta.db").string();  // parent folder created by open()
+  std::string error;
+  {
+    auto db = server_db::open(file, &error);
+    ASSERT_TRUE(db) << error;
+    EXPECT_EQ(db->last_sequence(), 0u);
+    std::vector<file_entry> first{entry("one", "1", "c1", 1), entry("two", "2", "c1", 1)};
+    db->put_files(first);
+    std::vector<file_entry> second{entry("one", "1b", "c1", 2)};
+    db->put_files(second);
+    EXPECT_EQ(second[0].sequence, 3u);
+  }
+  auto db = server_db::open(file, &error);
+  ASSERT_TRUE(db) << error;
+  EXPECT_EQ(db->last_sequence(), 3u);
+  auto folder = entry("dir", "", "c2", 1);
+  folder.is_dir = true;
+  folder.sha256.clear();
+  std::vector<file_entry> third{folder};
+  db->put_files(third);
+  EXPECT_EQ(third[0].sequence, 4u);
+
+  // changes_since: the current entries past a position, in sequence order.
+  auto changes = db->changes_since(1);
+  ASSERT_EQ(changes.size(), 3u);
+  EXPECT_EQ(changes[0].path, "two");
+  EXPECT_EQ(changes[1].path, "one");
+  EXPECT_EQ(changes[1].sequence, 3u);
+  EXPECT_EQ(changes[2].path, "dir");
+  EXPECT_TRUE(db->changes_since(4).empty());
+
+  // Every field round-trips.
+  auto one = db->get_file("one");
+  ASSERT_TRUE(one);
+  EXPECT_EQ(one->sha256, sha256_hex("1b"));
+  EXPECT_EQ(one->size, 2u);
+  EXPECT_EQ(one->mtime_ns, 123);
+  EXPECT_EQ(one->origin, "c1");
+  EXPECT_EQ(one->version.get("c1"), 2u);
+  EXPECT_FALSE(one->deleted);
+  EXPECT_TRUE(db->get_file("dir")->is_dir);
+  EXPECT_FALSE(db->get_file("absent"));
+
+  // History keeps both versions of "one", oldest first.
+  auto versions = db->history("one");
+  ASSERT_EQ(versions.size(), 2u);
+  EXPECT_EQ(versions[0].sha256, sha256_hex("1"));
+  EXPECT_EQ(versions[1].sha256, sha256_hex("1b"));
+  // The replaced content is still referenced by its old version.
+  EXPECT_TRUE(db->object_referenced(sha256_hex("1")));
+  EXPECT_EQ(db->file_count(false), 3u);
+}
+
+TEST(ServerDb, ClientsAreListedAndTouched) {
+  temp_dir dir;
+  std::string error;
+  auto db = server_db::open((dir.path / "meta.db").string(), &error);
+  ASSERT_TRUE(db) << error;
+  auto b = db->register_client("bravo", 10);
+  auto a = db->register_client("alpha", 20);
+  for (const auto& id : {a.id, b.id})
+    EXPECT_EQ(id.find_first_not_of("0123456789abcdef"), std::string::npos) << id;
+  db->touch_client(b.id, 99);
+  auto clients = db->list_clients();
+  ASSERT_EQ(clients.size(), 2u);
+  EXPECT_EQ(clients[0].name, "alpha");
+  EXPECT_EQ(clients[1].name, "bravo");
+  EXPECT_EQ(clients[1].created_ns, 10);
+  EXPECT_EQ(clients[1].last_seen_ns, 99);
+  // Re-registering does not reset the record.
+  EXPECT_EQ(db->register_client("bravo", 500).created_ns, 10);
+  db->log_event(1, b.id, "upload", "x.txt", "3 bytes");  // must not throw
+}
+
+TEST(ClientIndex, ReopenPersistsEntriesMetaAndTombstones) {
+  temp_dir dir;
+  std::string file = (dir.path / "index.db").string();
+  std::string error;
+  {
+    auto index = client_index::open(file, &error);
+    ASSERT_TRUE(index) << error;
+    std::vector<file_entry> batch;
+    for (int i = 0; i < 500; ++i) batch.push_back(entry("f" + std::to_string(i), std::to_string(i), "me", 1));
+    batch[7].deleted = true;
+    index->put(batch);
+    index->set_meta("last_sync", "1");
+    index->set_meta("last_sync", "2");  // overwrite, not a second row
+  }
+  auto index = client_index::open(file, &error);
+  ASSERT_TRUE(index) << error;
+  EXPECT_EQ(index->count(true), 500u);
+  EXPECT_EQ(index->count(false), 499u);
+  EXPECT_TRUE(index->get("f7")->deleted);
+  EXPECT_EQ(index->get("f42")->sha256, sha256_hex("42"));
+  EXPECT_EQ(index->get_meta("last_sync"), "2");
+  EXPECT_FALSE(index->get_meta("unknown"));
+  auto all = index->all();
+  ASSERT_EQ(all.size(), 500u);
+  EXPECT_TRUE(std::is_sorted(all.begin(), all.end(),
+                             [](const file_entry& x, const file_entry& y) { return x.path < y.path; }));
+  // Upsert replaces the row of a path.
+  index->put(entry("f1", "new", "me", 2));
+  EXPECT_EQ(index->get("f1")->sha256, sha256_hex("new"));
+  EXPECT_EQ(index->count(true), 500u);
+}
+
+TEST(ClientIndex, ReadOnlyOpenOfMissingFileFails) {
+  temp_dir dir;
+  std::string error;
+  std::string file = (dir.path / "index.db").string();
+  EXPECT_FALSE(client_index::open_read_only(file, &error));
+  EXPECT_NE(error.find(file), std::string::npos) << error;
+  EXPECT_FALSE(fs::exists(file)) << "a read-only open must not create the index";
 }
