@@ -126,6 +126,23 @@ bool valid_client_id(const std::string& id) {
 
 }  // namespace
 
+namespace {
+
+// An open connection (HTTP or WebSocket) that stop() can close from its
+// own thread: the close is posted to the connection's strand.
+struct connection {
+  virtual ~connection() = default;
+  virtual void shut() = 0;
+};
+
+}  // namespace
+
+// Ownership: every pending Asio handler holds its session, and every
+// session holds this impl, which owns the io_context. stop() closes the
+// acceptor and every connection so the handlers finish and that cycle
+// unwinds; what is still queued after that is released by dropping the
+// actor handles here (a leaked handle to the detached file-store would
+// make ~actor_system wait forever).
 struct http_server::impl : std::enable_shared_from_this<http_server::impl> {
   explicit impl(caf::actor_system& s) : system(s) {}
   caf::actor_system& system;
@@ -141,8 +158,29 @@ struct http_server::impl : std::enable_shared_from_this<http_server::impl> {
   // alive after stop(): stop() ends them explicitly.
   std::mutex sinks_mutex;
   std::vector<caf::actor> sinks;
+  std::mutex connections_mutex;
+  std::vector<std::weak_ptr<connection>> connections;
+  std::atomic<int> running_threads{0};
 
   void accept();
+
+  void track(const std::shared_ptr<connection>& c) {
+    std::lock_guard<std::mutex> lock(connections_mutex);
+    if (connections.size() >= 64 && connections.size() == connections.capacity())  // prune before growing
+      connections.erase(std::remove_if(connections.begin(), connections.end(),
+                                       [](const std::weak_ptr<connection>& w) { return w.expired(); }),
+                        connections.end());
+    connections.push_back(c);
+  }
+
+  std::vector<std::shared_ptr<connection>> live_connections() {
+    std::lock_guard<std::mutex> lock(connections_mutex);
+    std::vector<std::shared_ptr<connection>> out;
+    for (auto& w : connections)
+      if (auto c = w.lock()) out.push_back(std::move(c));
+    connections.clear();
+    return out;
+  }
 };
 
 namespace {
@@ -166,10 +204,20 @@ void ask(caf::actor_system& sys, Executor exec, Handle handle, std::function<voi
 
 // ------------------------------------------------------------------ WebSocket
 
-class ws_session : public std::enable_shared_from_this<ws_session> {
+class ws_session : public connection, public std::enable_shared_from_this<ws_session> {
  public:
   ws_session(server_ptr server, tcp::socket&& socket, std::string client_id)
-      : server_(std::move(server)), ws_(std::move(socket)), client_id_(std::move(client_id)) {}
+      : server_(std::move(server)),
+        registry_(server_->hub->registry),
+        ws_(std::move(socket)),
+        client_id_(std::move(client_id)) {}
+
+  void shut() override {
+    asio::post(ws_.get_executor(), [self = shared_from_this()] {
+      beast::error_code ec;
+      beast::get_lowest_layer(self->ws_).socket().close(ec);
+    });
+  }
 
   void start(http::request<http::empty_body> req) {
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
@@ -201,7 +249,7 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
       std::lock_guard<std::mutex> lock(server_->sinks_mutex);
       server_->sinks.push_back(caf::actor_cast<caf::actor>(sink_));
     }
-    caf::anon_send(server_->hub->registry, attach_atom::value, client_id_, sink_);
+    caf::anon_send(registry_, attach_atom::value, client_id_, sink_);
     read_next();
   }
 
@@ -235,7 +283,7 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
     if (finished_) return;
     finished_ = true;
     if (sink_) {
-      caf::anon_send(server_->hub->registry, detach_atom::value, client_id_, sink_);
+      caf::anon_send(registry_, detach_atom::value, client_id_, sink_);
       caf::anon_send_exit(sink_, caf::exit_reason::user_shutdown);
       std::lock_guard<std::mutex> lock(server_->sinks_mutex);
       auto& list = server_->sinks;
@@ -248,6 +296,7 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
 
  private:
   server_ptr server_;
+  client_registry_actor registry_;
   websocket::stream<beast::tcp_stream> ws_;
   std::string client_id_;
   beast::flat_buffer buffer_;
@@ -258,11 +307,16 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
 
 // ------------------------------------------------------------------ HTTP
 
-class http_session : public std::enable_shared_from_this<http_session> {
+class http_session : public connection, public std::enable_shared_from_this<http_session> {
  public:
   http_session(server_ptr server, tcp::socket&& socket) : server_(std::move(server)), stream_(std::move(socket)) {}
 
+  void shut() override {
+    asio::post(stream_.get_executor(), [self = shared_from_this()] { self->close(); });
+  }
+
   void run() {
+    server_->track(shared_from_this());
     asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_header(); });
   }
 
@@ -663,7 +717,9 @@ class http_session : public std::enable_shared_from_this<http_session> {
         server_->system, stream_.get_executor(), server_->hub->store,
         std::function<void(std::optional<client_record>&)>([self, id](std::optional<client_record>& c) {
           if (!c) return self->reject(404, "unknown client id '" + id + "'; register first", true);
+          if (self->server_->stopping) return self->close();
           auto ws = std::make_shared<ws_session>(self->server_, self->stream_.release_socket(), id);
+          self->server_->track(ws);
           ws->start(self->header_parser_->release());
         }),
         std::function<void(const std::string&)>(
@@ -697,7 +753,8 @@ class http_session : public std::enable_shared_from_this<http_session> {
     bool close_after = force_close_ || !res->keep_alive();
     if (force_close_) res->keep_alive(false);
     http::async_write(stream_, *res, [self = shared_from_this(), res, close_after](beast::error_code ec, size_t) {
-      if (ec || close_after) return self->close();
+      if (ec) return self->close();
+      if (close_after) return self->force_close_ ? self->linger() : self->close();
       self->reset();
       self->read_header();
     });
@@ -708,6 +765,26 @@ class http_session : public std::enable_shared_from_this<http_session> {
     file_parser_.reset();
     header_parser_.reset();
     force_close_ = false;
+  }
+
+  // After an answer sent before the request body was read (413, 401, ...):
+  // closing with unread bytes in the socket makes the kernel send a reset,
+  // which can destroy the answer before the client reads it. So stop
+  // sending, then read and discard for a bounded while (2 s, 64 MiB).
+  void linger() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.expires_after(std::chrono::seconds(2));
+    drain_block_.resize(64 * 1024);
+    drain_next(0);
+  }
+
+  void drain_next(uint64_t drained) {
+    stream_.async_read_some(asio::buffer(drain_block_),
+                            [self = shared_from_this(), drained](beast::error_code ec, size_t n) {
+                              if (ec || drained + n > (64u << 20)) return self->close();
+                              self->drain_next(drained + n);
+                            });
   }
 
   void close() {
@@ -731,6 +808,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
   incoming_change incoming_;
   std::string temp_file_;
   std::string range_header_, if_range_;
+  std::vector<char> drain_block_;
 };
 
 }  // namespace
@@ -776,7 +854,13 @@ std::optional<uint16_t> http_server::start(const std::string& host, uint16_t por
     impl_->acceptor.listen(asio::socket_base::max_listen_connections);
     auto bound = impl_->acceptor.local_endpoint().port();
     impl_->accept();
-    for (int i = 0; i < std::max(1, threads); ++i) impl_->threads.emplace_back([io = &impl_->io] { io->run(); });
+    for (int i = 0; i < std::max(1, threads); ++i) {
+      ++impl_->running_threads;
+      impl_->threads.emplace_back([s = impl_.get()] {
+        s->io.run();
+        --s->running_threads;
+      });
+    }
     return bound;
   } catch (const std::exception& e) {
     if (error) *error = "cannot listen on " + host + ":" + std::to_string(port) + ": " + e.what();
@@ -790,13 +874,26 @@ void http_server::stop() {
     beast::error_code ec;
     s->acceptor.close(ec);
   });
+  // Closed connections finish their handlers with an error and the I/O
+  // threads run out of work; a connection accepted in the meantime (or a
+  // stuck one) only delays this by the bounded wait below.
+  for (auto& c : impl_->live_connections()) c->shut();
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (impl_->running_threads > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   impl_->io.stop();
   for (auto& t : impl_->threads)
     if (t.joinable()) t.join();
   impl_->threads.clear();
-  std::lock_guard<std::mutex> lock(impl_->sinks_mutex);
-  for (auto& sink : impl_->sinks) caf::anon_send_exit(sink, caf::exit_reason::user_shutdown);
-  impl_->sinks.clear();
+  {
+    std::lock_guard<std::mutex> lock(impl_->sinks_mutex);
+    for (auto& sink : impl_->sinks) caf::anon_send_exit(sink, caf::exit_reason::user_shutdown);
+    impl_->sinks.clear();
+  }
+  // No I/O thread runs any more: handlers still queued (answers that came
+  // back after the threads ended) must not keep actors alive.
+  impl_->hub.reset();
+  impl_->targets.clear();
 }
 
 }  // namespace syncer
