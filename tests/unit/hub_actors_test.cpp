@@ -7,6 +7,8 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <set>
+#include <thread>
 
 #include <caf/all.hpp>
 
@@ -160,4 +162,88 @@ TEST_F(hub_actors, RegistryFansOutToEveryoneButTheOrigin) {
   bool alice_got = false;
   alice->receive([&](hub_event_atom, const hub_event&) { alice_got = true; }, caf::after(300ms) >> [] {});
   EXPECT_FALSE(alice_got) << "the origin must not get its own change back";
+}
+
+namespace {
+
+actor_state inspect_of(caf::actor_system& sys, const caf::actor& target) {
+  caf::scoped_actor self{sys};
+  actor_state out;
+  self->request(target, 10s, inspect_atom::value)
+      .receive([&](const actor_state& st) { out = st; }, [](const caf::error&) { ADD_FAILURE() << "no answer"; });
+  return out;
+}
+
+}  // namespace
+
+TEST_F(hub_actors, LinkNeedsContentTheHubHas) {
+  incoming_change link;
+  link.entry.path = "moved.txt";
+  link.entry.origin = "c1";
+  link.entry.sha256 = sha256_hex("content");
+  link.entry.size = 7;
+  auto missing = ask_commit(link);
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(missing.error, "the hub does not have content " + sha256_hex("content"));
+
+  commit("original.txt", "content", "c1", {}, 1);
+  auto linked = ask_commit(link);
+  EXPECT_EQ(linked.status, 200) << linked.error;
+  EXPECT_EQ(linked.kind, "fast_forward");
+  EXPECT_EQ(linked.entry.version.get("c1"), 1u);
+  link.entry.size = 8;
+  link.entry.path = "wrong-size.txt";
+  EXPECT_EQ(ask_commit(link).status, 400);
+}
+
+TEST_F(hub_actors, ConflictEventsReachTheUploaderToo) {
+  auto phone = register_name("phone");
+  caf::scoped_actor phone_session{*sys};
+  caf::anon_send(registry, attach_atom::value, phone, caf::actor_cast<session_sink_actor>(phone_session));
+  commit("doc.txt", "base", "c1", {{"c1", 1}}, 1);
+  commit("doc.txt", "newer", "c1", {{"c1", 2}}, 300);
+  // Drain the two events of c1's edits.
+  for (int i = 0; i < 2; ++i)
+    phone_session->receive([](hub_event_atom, const hub_event&) {}, caf::after(5s) >> [] { ADD_FAILURE(); });
+  auto r = commit("doc.txt", "older", phone, {{"c1", 1}, {phone.c_str(), 1}}, 200);
+  ASSERT_EQ(r.kind, "conflict");
+  ASSERT_TRUE(r.conflict_copy);
+  std::set<std::string> paths;
+  for (int i = 0; i < 2; ++i)
+    phone_session->receive(
+        [&](hub_event_atom, const hub_event& ev) {
+          EXPECT_EQ(ev.type, "file_changed");
+          EXPECT_EQ(ev.entry.origin, "") << "conflict events go to every session";
+          paths.insert(ev.entry.path);
+        },
+        caf::after(5s) >> [] { ADD_FAILURE() << "the uploader must learn about both sides"; });
+  EXPECT_EQ(paths, (std::set<std::string>{"doc.txt", r.conflict_copy->path}));
+  EXPECT_EQ(r.conflict_copy->version.get(phone), 1u);
+  EXPECT_EQ(r.conflict_copy->version.counters().size(), 1u) << "the copy starts a new history";
+
+  auto resolver_state = inspect_of(*sys, caf::actor_cast<caf::actor>(resolver));
+  EXPECT_EQ(resolver_state.name, "conflict-resolver");
+  EXPECT_EQ(resolver_state.counters["conflict"], 1);
+  EXPECT_EQ(resolver_state.counters["fast_forward"], 2);
+  auto store_state = inspect_of(*sys, caf::actor_cast<caf::actor>(store));
+  EXPECT_EQ(store_state.counters["conflicts"], 1);
+  EXPECT_EQ(store_state.counters["files"], 2);
+  EXPECT_EQ(store_state.counters["clients"], 1);
+}
+
+TEST_F(hub_actors, RegistryForgetsSessionsThatEnd) {
+  auto sink = sys->spawn([](session_sink_actor::pointer) -> session_sink_actor::behavior_type {
+    return {[](hub_event_atom, const hub_event&) {}};
+  });
+  caf::anon_send(registry, attach_atom::value, std::string("c1"), sink);
+  caf::anon_send(registry, attach_atom::value, std::string("c1"), sink);  // a second session of the same client
+  EXPECT_EQ(inspect_of(*sys, caf::actor_cast<caf::actor>(registry)).counters["sessions"], 2);
+  caf::anon_send_exit(sink, caf::exit_reason::user_shutdown);
+  int64_t sessions = -1;
+  for (int i = 0; i < 200 && sessions != 0; ++i) {  // the down message arrives asynchronously
+    sessions = inspect_of(*sys, caf::actor_cast<caf::actor>(registry)).counters["sessions"];
+    if (sessions != 0) std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_EQ(sessions, 0);
+  EXPECT_EQ(inspect_of(*sys, caf::actor_cast<caf::actor>(registry)).counters["clients_online"], 0);
 }
