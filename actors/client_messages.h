@@ -68,3 +68,4 @@ typename Inspector::result_type inspect(Inspector& f, download_result& x) {
 }  // namespace syncer
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(syncer::download_job)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<syncer::download_job>)

@@ -12,6 +12,16 @@ struct resolver_state {
   std::string last_conflict;
 };
 
+change_resolution decide(resolver_state& st, const std::optional<file_entry>& current, const file_entry& incoming) {
+  auto r = resolve_change(current, incoming);
+  ++st.decisions[to_string(r.kind)];
+  if (r.kind == change_kind::conflict) {
+    st.last_conflict = incoming.path;
+    log::info("conflict-resolver", "concurrent edits of " + incoming.path + "; keeping both");
+  }
+  return r;
+}
+
 }  // namespace
 
 conflict_resolver_actor spawn_conflict_resolver(caf::actor_system& sys) {
@@ -19,13 +29,13 @@ conflict_resolver_actor spawn_conflict_resolver(caf::actor_system& sys) {
       -> conflict_resolver_actor::behavior_type {
     return {
         [self](decide_atom, const std::optional<file_entry>& current, const file_entry& incoming) {
-          auto r = resolve_change(current, incoming);
-          ++self->state.decisions[to_string(r.kind)];
-          if (r.kind == change_kind::conflict) {
-            self->state.last_conflict = incoming.path;
-            log::info("conflict-resolver", "concurrent edits of " + incoming.path + "; keeping both");
-          }
-          return r;
+          return decide(self->state, current, incoming);
+        },
+        [self](decide_atom, const std::vector<decide_request>& batch) {
+          std::vector<change_resolution> out;
+          out.reserve(batch.size());
+          for (const auto& q : batch) out.push_back(decide(self->state, q.current, q.incoming));
+          return out;
         },
         [self](inspect_atom) {
           actor_state st;

@@ -14,6 +14,8 @@ namespace syncer {
 
 using conflict_resolver_actor = caf::typed_actor<
     caf::replies_to<decide_atom, std::optional<file_entry>, file_entry>::with<change_resolution>,
+    // The same for a batch of changes, answered in order (batch uploads).
+    caf::replies_to<decide_atom, std::vector<decide_request>>::with<std::vector<change_resolution>>,
     caf::replies_to<inspect_atom>::with<actor_state>>;
 
 conflict_resolver_actor spawn_conflict_resolver(caf::actor_system& sys);

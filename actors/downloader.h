@@ -16,7 +16,14 @@ namespace syncer {
 
 using downloader_actor = caf::typed_actor<
     caf::replies_to<download_atom, download_job>::with<download_result>,
+    // Many jobs at once: small files come in one POST /objects and are
+    // flushed together; one result per job, in order.
+    caf::replies_to<download_atom, std::vector<download_job>>::with<std::vector<download_result>>,
     caf::replies_to<inspect_atom>::with<actor_state>>;
+
+// Files below this size may be fetched in batches (their bytes are held
+// in memory on the way).
+constexpr uint64_t max_batched_download_bytes = 64 * 1024;
 
 downloader_actor spawn_downloader(caf::actor_system& sys, std::string root, hub_api_factory hub);
 

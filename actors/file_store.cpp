@@ -3,7 +3,11 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <ctime>
+#include <functional>
+#include <map>
+#include <set>
 #include <stdexcept>
 
 #include <caf/all.hpp>
@@ -80,23 +84,14 @@ file_entry make_conflict_copy(store_state& st, const file_entry& loser) {
   return copy;
 }
 
-// Applies a decided change: object first, then metadata, then events.
-change_result apply(self_ptr self, const incoming_change& c, const change_resolution& decision) {
-  auto& st = self->state;
+// Records a decided change in the database (inside the caller's batch
+// transaction; its object is already in place) and queues its events.
+change_result record(store_state& st, const incoming_change& c, const change_resolution& decision,
+                     std::vector<hub_event>& events, bool quiet) {
   change_result r;
   r.kind = to_string(decision.kind);
   r.entry = decision.result;
   const auto& e = c.entry;
-  bool takes_content = decision.kind == change_kind::fast_forward || decision.kind == change_kind::merge ||
-                       decision.kind == change_kind::conflict;
-  if (!c.temp_file.empty()) {
-    if (takes_content) {
-      std::string error;
-      if (!st.objects->commit(c.temp_file, e.sha256, &error)) return refuse(st, 500, "cannot store object: " + error, c);
-    } else {
-      ::unlink(c.temp_file.c_str());
-    }
-  }
   std::vector<file_entry> batch;
   switch (decision.kind) {
     case change_kind::stale:
@@ -138,18 +133,180 @@ change_result apply(self_ptr self, const incoming_change& c, const change_resolu
     // Everyone, the uploader included, must fetch both sides.
     for (auto entry : batch) {
       entry.origin.clear();
-      self->send(st.registry, notify_atom::value, hub_event{"file_changed", entry});
+      events.push_back(hub_event{"file_changed", entry});
     }
   } else {
     const auto& stored = batch.front();
     if (stored.deleted && is_conflict_copy(stored.path)) st.db->close_conflicts_for_copy(stored.path);
-    self->send(st.registry, notify_atom::value, hub_event{stored.deleted ? "file_deleted" : "file_changed", stored});
+    events.push_back(hub_event{stored.deleted ? "file_deleted" : "file_changed", stored});
   }
   st.db->log_event(now_ns(), e.origin, r.kind, e.path, e.deleted ? "delete" : e.is_dir ? "folder" : e.sha256);
-  log::info("file-store", std::string(e.deleted ? "delete " : e.is_dir ? "folder " : "file ") + e.path + " from " +
-                              (e.origin.empty() ? "anonymous" : e.origin) + ": " + r.kind +
-                              (r.conflict_copy ? " (copy " + r.conflict_copy->path + ")" : ""));
+  std::string line = std::string(e.deleted ? "delete " : e.is_dir ? "folder " : "file ") + e.path + " from " +
+                     (e.origin.empty() ? "anonymous" : e.origin) + ": " + r.kind +
+                     (r.conflict_copy ? " (copy " + r.conflict_copy->path + ")" : "");
+  if (quiet && decision.kind != change_kind::conflict)
+    log::debug("file-store", line);
+  else
+    log::info("file-store", line);
   return r;
+}
+
+// Checks one incoming change against the hub's state and fills in what
+// the sender left out (content hash and size, version, mtime). A refusal
+// when the change cannot be taken; the current entry otherwise.
+std::optional<change_result> prepare(store_state& st, incoming_change& c, std::optional<file_entry>& current) {
+  auto& e = c.entry;
+  current = st.db->get_file(e.path);
+  if (e.deleted) {
+    if (!current) return refuse(st, 404, "no such file: " + e.path, c);
+    e.is_dir = current->is_dir;
+    e.sha256.clear();
+    e.size = 0;
+  } else if (!c.temp_file.empty()) {
+    if (c.content_sha256.empty()) {
+      std::string error;
+      auto digest = sha256_file(c.temp_file, &error);
+      if (!digest) return refuse(st, 500, "cannot hash upload: " + error, c);
+      c.content_sha256 = digest->sha256;
+      c.content_size = digest->size;
+    }
+    if (!c.expected_sha256.empty() && c.expected_sha256 != c.content_sha256)
+      return refuse(st, 422, "the content of " + e.path + " changed while it was uploaded", c);
+    e.sha256 = c.content_sha256;
+    e.size = c.content_size;
+    ++st.uploads;
+    st.bytes_in += static_cast<int64_t>(c.content_size);
+  } else if (!e.is_dir) {
+    auto size = st.objects->object_size(e.sha256);
+    if (!size) return refuse(st, 404, "the hub does not have content " + e.sha256, c);
+    if (*size != e.size) return refuse(st, 400, "size does not match content " + e.sha256, c);
+    ++st.links;
+  }
+  if (!c.version_given) {
+    e.version = current ? current->version : version_vector{};
+    e.version.increment(e.origin.empty() ? "anonymous" : e.origin);
+  }
+  if (e.mtime_ns <= 0) e.mtime_ns = now_ns();
+  return std::nullopt;
+}
+
+// Applies decided changes, in order: objects first (one grouped flush),
+// then every metadata row in ONE transaction, then the events. A crash
+// at any point leaves whole objects without metadata, never metadata
+// pointing at a missing object.
+std::vector<change_result> apply_all(self_ptr self, std::vector<incoming_change>& changes,
+                                     const std::vector<change_resolution>& decisions) {
+  auto& st = self->state;
+  std::vector<change_result> results(changes.size());
+  std::vector<bool> done(changes.size(), false);
+  std::vector<std::pair<std::string, std::string>> objects;
+  std::vector<size_t> object_owner;
+  for (size_t i = 0; i < changes.size(); ++i) {
+    const auto& c = changes[i];
+    if (c.temp_file.empty()) continue;
+    auto kind = decisions[i].kind;
+    bool takes_content = kind == change_kind::fast_forward || kind == change_kind::merge || kind == change_kind::conflict;
+    if (takes_content) {
+      objects.emplace_back(c.temp_file, c.entry.sha256);
+      object_owner.push_back(i);
+    } else {
+      ::unlink(c.temp_file.c_str());
+    }
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  auto errors = st.objects->commit_many(objects);
+  auto t1 = std::chrono::steady_clock::now();
+  for (size_t k = 0; k < errors.size(); ++k)
+    if (!errors[k].empty()) {
+      auto i = object_owner[k];
+      results[i] = refuse(st, 500, "cannot store object: " + errors[k], changes[i]);
+      done[i] = true;
+    }
+  std::vector<hub_event> events;
+  bool quiet = changes.size() > 1;
+  try {
+    st.db->begin_batch();
+    for (size_t i = 0; i < changes.size(); ++i)
+      if (!done[i]) results[i] = record(st, changes[i], decisions[i], events, quiet);
+    st.db->commit_batch();
+  } catch (const std::exception& ex) {
+    try {
+      st.db->rollback_batch();
+    } catch (...) {
+    }
+    events.clear();
+    for (size_t i = 0; i < changes.size(); ++i)
+      if (!done[i]) {
+        changes[i].temp_file.clear();  // the object (if any) is in place and harmless
+        results[i] = refuse(st, 500, std::string("metadata commit failed: ") + ex.what(), changes[i]);
+      }
+  }
+  if (quiet) {
+    std::map<std::string, int> kinds;
+    for (const auto& r : results) ++kinds[r.error.empty() || r.status == 409 ? r.kind : "refused"];
+    std::string summary;
+    for (const auto& [kind, n] : kinds) summary += (summary.empty() ? "" : ", ") + std::to_string(n) + " " + kind;
+    auto t2 = std::chrono::steady_clock::now();
+    auto ms = [](auto d) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.1f", std::chrono::duration_cast<std::chrono::microseconds>(d).count() / 1000.0);
+      return std::string(buf);
+    };
+    log::info("file-store", "batch of " + std::to_string(changes.size()) + " changes from " +
+                                (changes.front().entry.origin.empty() ? "anonymous" : changes.front().entry.origin) +
+                                ": " + summary + " (objects " + ms(t1 - t0) + " ms, metadata " + ms(t2 - t1) + " ms)");
+  }
+  for (auto& ev : events) self->send(st.registry, notify_atom::value, std::move(ev));
+  return results;
+}
+
+// Prepares a batch, asks the conflict-resolver about all of it at once,
+// and applies the answers. `await` keeps the next message (the next
+// batch) waiting until this one is applied, so every decision sees the
+// state the previous one left.
+using deliver_fn = std::function<void(std::vector<change_result>)>;
+
+void commit_batch(self_ptr self, std::vector<incoming_change> changes, deliver_fn deliver) {
+  auto& st = self->state;
+  auto results = std::make_shared<std::vector<change_result>>(changes.size());
+  auto pending = std::make_shared<std::vector<incoming_change>>();
+  auto slots = std::make_shared<std::vector<size_t>>();
+  std::vector<decide_request> questions;
+  std::set<std::string> paths_in_batch;
+  for (size_t i = 0; i < changes.size(); ++i) {
+    auto& c = changes[i];
+    // One change per path per batch: a second one would be decided
+    // against a state the first has not written yet.
+    if (!paths_in_batch.insert(c.entry.path).second) {
+      (*results)[i] = refuse(st, 400, "the batch holds " + c.entry.path + " twice", c);
+      continue;
+    }
+    std::optional<file_entry> current;
+    if (auto refused = prepare(st, c, current)) {
+      (*results)[i] = *refused;
+      continue;
+    }
+    questions.push_back(decide_request{current, c.entry});
+    pending->push_back(c);
+    slots->push_back(i);
+  }
+  if (pending->empty()) {
+    deliver(std::move(*results));
+    return;
+  }
+  self->request(st.resolver, std::chrono::seconds(30), decide_atom::value, std::move(questions))
+      .await(
+          [self, deliver, results, pending, slots](const std::vector<change_resolution>& decisions) mutable {
+            auto applied = apply_all(self, *pending, decisions);
+            for (size_t k = 0; k < slots->size(); ++k) (*results)[(*slots)[k]] = std::move(applied[k]);
+            deliver(std::move(*results));
+          },
+          [self, deliver, results, pending, slots](const caf::error& err) mutable {
+            for (size_t k = 0; k < slots->size(); ++k)
+              (*results)[(*slots)[k]] = refuse(self->state, 503, "conflict-resolver unavailable: " +
+                                                                    self->system().render(err), (*pending)[k]);
+            deliver(std::move(*results));
+          });
 }
 
 }  // namespace
@@ -192,49 +349,17 @@ file_store_actor spawn_file_store(caf::actor_system& sys, const file_store_confi
           return plan_sync(client_entries, self->state.db->list_files(true));
         },
         [self](commit_atom, incoming_change c) -> caf::result<change_result> {
-          auto& st = self->state;
-          auto& e = c.entry;
-          auto current = st.db->get_file(e.path);
-          if (e.deleted) {
-            if (!current) return refuse(st, 404, "no such file: " + e.path, c);
-            e.is_dir = current->is_dir;
-            e.sha256.clear();
-            e.size = 0;
-          } else if (!c.temp_file.empty()) {
-            std::string error;
-            auto digest = sha256_file(c.temp_file, &error);
-            if (!digest) return refuse(st, 500, "cannot hash upload: " + error, c);
-            if (!c.expected_sha256.empty() && c.expected_sha256 != digest->sha256)
-              return refuse(st, 422, "the content of " + e.path + " changed while it was uploaded", c);
-            e.sha256 = digest->sha256;
-            e.size = digest->size;
-            ++st.uploads;
-            st.bytes_in += static_cast<int64_t>(digest->size);
-          } else if (!e.is_dir) {
-            auto size = st.objects->object_size(e.sha256);
-            if (!size) return refuse(st, 404, "the hub does not have content " + e.sha256, c);
-            if (*size != e.size) return refuse(st, 400, "size does not match content " + e.sha256, c);
-            ++st.links;
-          }
-          if (!c.version_given) {
-            e.version = current ? current->version : version_vector{};
-            e.version.increment(e.origin.empty() ? "anonymous" : e.origin);
-          }
-          if (e.mtime_ns <= 0) e.mtime_ns = now_ns();
+          // A single change is a batch of one.
           auto rp = self->make_response_promise<change_result>();
-          // await: the next commit is not looked at before this one is applied.
-          self->request(st.resolver, std::chrono::seconds(30), decide_atom::value, current, e)
-              .await(
-                  [self, rp, c](const change_resolution& decision) mutable {
-                    try {
-                      rp.deliver(apply(self, c, decision));
-                    } catch (const std::exception& ex) {
-                      rp.deliver(refuse(self->state, 500, std::string("metadata commit failed: ") + ex.what(), c));
-                    }
-                  },
-                  [self, rp, c](const caf::error& err) mutable {
-                    rp.deliver(refuse(self->state, 503, "conflict-resolver unavailable: " + self->system().render(err), c));
-                  });
+          commit_batch(self, {std::move(c)}, [rp](std::vector<change_result> results) mutable {
+            rp.deliver(std::move(results.front()));
+          });
+          return rp;
+        },
+        [self](commit_atom, std::vector<incoming_change> changes) -> caf::result<std::vector<change_result>> {
+          auto rp = self->make_response_promise<std::vector<change_result>>();
+          commit_batch(self, std::move(changes),
+                       [rp](std::vector<change_result> results) mutable { rp.deliver(std::move(results)); });
           return rp;
         },
         [self](list_atom, bool include_deleted) { return self->state.db->list_files(include_deleted); },

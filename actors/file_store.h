@@ -27,6 +27,9 @@ using file_store_actor = caf::typed_actor<
     caf::replies_to<sync_atom, std::vector<file_entry>>::with<sync_plan>,
     // upload / link / mkdir / delete
     caf::replies_to<commit_atom, incoming_change>::with<change_result>,
+    // POST /batch: many changes of one client, decided in order, stored
+    // with one grouped flush and one SQLite transaction.
+    caf::replies_to<commit_atom, std::vector<incoming_change>>::with<std::vector<change_result>>,
     // GET /files (bool: include deleted)
     caf::replies_to<list_atom, bool>::with<std::vector<file_entry>>,
     // GET /download: current entry + object file

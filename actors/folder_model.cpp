@@ -31,7 +31,12 @@ bool under(const std::string& path, const std::string& dir) {
 // How many requests may wait in each worker's mailbox: enough to keep it
 // busy, few enough that the newest index state is what gets sent.
 constexpr int max_hash_in_flight = 8;
-constexpr int max_upload_in_flight = 2;
+constexpr int max_upload_in_flight = 2;  // requests (single files or batches)
+// Batches: at most this many entries and bytes per request; files from
+// max_batched_file_bytes on go one by one (link first, then streamed).
+constexpr size_t max_batch_entries = 512;
+constexpr uint64_t max_batch_bytes = 4 << 20;
+constexpr uint64_t max_batched_file_bytes = 64 * 1024;
 constexpr int max_download_in_flight = 2;
 
 struct folder_state {
@@ -49,8 +54,11 @@ struct folder_state {
   std::deque<std::string> to_upload;
   std::unordered_set<std::string> upload_queued;
   std::unordered_set<std::string> uploading;
+  int upload_requests = 0;
+  std::deque<std::string> large_uploads;  // set aside from to_upload: sent one by one
 
   std::deque<download_job> to_download;
+  std::deque<download_job> large_downloads;  // set aside from to_download: fetched one by one
   std::unordered_set<std::string> downloading;  // queued or in flight
   int download_in_flight = 0;
   std::unordered_set<std::string> deferred;  // changed while being downloaded
@@ -96,11 +104,12 @@ void queue_upload(folder_state& st, const std::string& path) {
 void queue_download(folder_state& st, const file_entry& entry, std::optional<file_entry> expected) {
   if (st.downloading.count(entry.path)) {
     // Replace the queued job if it is still waiting.
-    for (auto& job : st.to_download)
-      if (job.entry.path == entry.path) {
-        job.entry = entry;
-        return;
-      }
+    for (auto* queue : {&st.to_download, &st.large_downloads})
+      for (auto& job : *queue)
+        if (job.entry.path == entry.path) {
+          job.entry = entry;
+          return;
+        }
     st.resync_wanted = true;  // in flight: re-plan once it is done, so the newer version follows
     return;
   }
@@ -433,7 +442,10 @@ void resync(self_ptr self) {
     st.resync_wanted = true;
     return;
   }
-  for (const auto& path : plan.upload) queue_upload(st, path);
+  // A path being uploaded right now already carries its newest version
+  // (a newer local edit is queued again when that upload answers).
+  for (const auto& path : plan.upload)
+    if (!st.uploading.count(path)) queue_upload(st, path);
   for (const auto& e : plan.download) apply_hub_entry(st, e);
   for (const auto& e : plan.remove) apply_hub_entry(st, e);
   st.last_sync_ns = now_ns();
@@ -460,44 +472,151 @@ void pump(self_ptr self) {
   }
   // Rate-limited: a failing hub or a stubborn path must not spin the loop.
   if (st.resync_wanted && !st.scanning && st.online && now_ns() - st.last_resync_ns >= 200'000'000) resync(self);
-  while (!st.to_upload.empty() && static_cast<int>(st.uploading.size()) < max_upload_in_flight) {
-    auto path = st.to_upload.front();
-    st.to_upload.pop_front();
-    st.upload_queued.erase(path);
-    if (st.uploading.count(path)) {  // one upload per path at a time
-      self->delayed_send(self, milliseconds(50), poll_atom::value);
-      queue_upload(st, path);
-      break;
+  while ((!st.to_upload.empty() || !st.large_uploads.empty()) && st.upload_requests < max_upload_in_flight) {
+    // Small files, folders and tombstones go many per request; bigger
+    // files are set aside and go alone (offered by sha256 first, then
+    // streamed), so one of them does not cut a batch short.
+    std::vector<file_entry> batch;
+    std::optional<file_entry> single;
+    uint64_t batch_bytes = 0;
+    bool busy_path = false;
+    while (!st.to_upload.empty() && batch.size() < max_batch_entries) {
+      auto path = st.to_upload.front();
+      if (st.uploading.count(path)) {  // one upload per path at a time
+        busy_path = true;
+        st.to_upload.pop_front();
+        st.upload_queued.erase(path);
+        queue_upload(st, path);
+        self->delayed_send(self, milliseconds(50), poll_atom::value);
+        break;
+      }
+      auto entry = st.index->get(path);
+      if (!entry) {
+        st.to_upload.pop_front();
+        st.upload_queued.erase(path);
+        continue;
+      }
+      entry->origin = st.client_id();  // the hub records who published this version
+      bool small = entry->deleted || entry->is_dir || entry->size < max_batched_file_bytes;
+      if (small && !batch.empty() && batch_bytes + entry->size > max_batch_bytes) break;
+      st.to_upload.pop_front();
+      if (!small) {
+        st.large_uploads.push_back(path);  // stays in upload_queued until sent
+        continue;
+      }
+      st.upload_queued.erase(path);
+      if (!entry->deleted && !entry->is_dir) batch_bytes += entry->size;
+      batch.push_back(std::move(*entry));
     }
-    auto entry = st.index->get(path);
-    if (!entry) continue;
-    entry->origin = st.client_id();  // the hub records who published this version
-    st.uploading.insert(path);
-    self->request(st.uploader, caf::infinite, upload_atom::value, *entry)
-        .then([self](const upload_result& r) {
-                on_upload_result(self, r);
+    if (batch.empty()) {
+      while (!st.large_uploads.empty() && !single) {
+        auto path = st.large_uploads.front();
+        if (st.uploading.count(path)) break;
+        st.large_uploads.pop_front();
+        st.upload_queued.erase(path);
+        if (auto entry = st.index->get(path)) {
+          entry->origin = st.client_id();
+          single = std::move(entry);
+        }
+      }
+    }
+    if (single) {
+      auto path = single->path;
+      st.uploading.insert(path);
+      ++st.upload_requests;
+      self->request(st.uploader, caf::infinite, upload_atom::value, *single)
+          .then([self](const upload_result& r) {
+                  --self->state.upload_requests;
+                  on_upload_result(self, r);
+                  pump(self);
+                },
+                [self, path](const caf::error& err) {
+                  --self->state.upload_requests;
+                  self->state.uploading.erase(path);
+                  self->state.resync_wanted = true;
+                  pump(self);
+                });
+    } else if (!batch.empty()) {
+      std::vector<std::string> paths;
+      for (const auto& e : batch) {
+        st.uploading.insert(e.path);
+        paths.push_back(e.path);
+      }
+      ++st.upload_requests;
+      self->request(st.uploader, caf::infinite, upload_atom::value, std::move(batch))
+          .then([self](const std::vector<upload_result>& results) {
+                  --self->state.upload_requests;
+                  self->state.index->begin_batch();
+                  for (const auto& r : results) on_upload_result(self, r);
+                  self->state.index->end_batch();
+                  pump(self);
+                },
+                [self, paths](const caf::error& err) {
+                  --self->state.upload_requests;
+                  for (const auto& p : paths) self->state.uploading.erase(p);
+                  self->state.resync_wanted = true;
+                  pump(self);
+                });
+    }
+    if (!single && batch.empty()) break;
+    (void)busy_path;
+  }
+  while ((!st.to_download.empty() || !st.large_downloads.empty()) && st.download_in_flight < max_download_in_flight) {
+    // Folders, tombstones and small files go many per request; bigger
+    // files are set aside and fetched alone (streamed, resumable).
+    std::vector<download_job> batch;
+    uint64_t batch_bytes = 0;
+    while (!st.to_download.empty() && batch.size() < max_batch_entries) {
+      const auto& e = st.to_download.front().entry;
+      bool small = e.deleted || e.is_dir || e.size < max_batched_download_bytes;
+      if (!small) {
+        st.large_downloads.push_back(std::move(st.to_download.front()));
+        st.to_download.pop_front();
+        continue;
+      }
+      if (!batch.empty() && batch_bytes + e.size > max_batch_bytes) break;
+      if (!e.deleted && !e.is_dir) batch_bytes += e.size;
+      batch.push_back(std::move(st.to_download.front()));
+      st.to_download.pop_front();
+    }
+    if (batch.empty()) {
+      if (st.large_downloads.empty()) break;
+      batch.push_back(std::move(st.large_downloads.front()));
+      st.large_downloads.pop_front();
+    }
+    ++st.download_in_flight;
+    if (batch.size() == 1) {
+      auto job = std::move(batch.front());
+      self->request(st.downloader, caf::infinite, download_atom::value, job)
+          .then(
+              [self, job](const download_result& r) {
+                --self->state.download_in_flight;
+                on_download_result(self, job, r);
                 pump(self);
               },
-              [self, path](const caf::error& err) {
-                self->state.uploading.erase(path);
+              [self, job](const caf::error& err) {
+                --self->state.download_in_flight;
+                self->state.downloading.erase(job.entry.path);
                 self->state.resync_wanted = true;
                 pump(self);
               });
-  }
-  while (!st.to_download.empty() && st.download_in_flight < max_download_in_flight) {
-    auto job = st.to_download.front();
-    st.to_download.pop_front();
-    ++st.download_in_flight;
-    self->request(st.downloader, caf::infinite, download_atom::value, job)
+      continue;
+    }
+    auto jobs = std::make_shared<std::vector<download_job>>(std::move(batch));
+    self->request(st.downloader, caf::infinite, download_atom::value, *jobs)
         .then(
-            [self, job](const download_result& r) {
-              --self->state.download_in_flight;
-              on_download_result(self, job, r);
+            [self, jobs](const std::vector<download_result>& results) {
+              auto& st = self->state;
+              --st.download_in_flight;
+              st.index->begin_batch();
+              for (size_t i = 0; i < jobs->size() && i < results.size(); ++i)
+                on_download_result(self, (*jobs)[i], results[i]);
+              st.index->end_batch();
               pump(self);
             },
-            [self, job](const caf::error& err) {
+            [self, jobs](const caf::error& err) {
               --self->state.download_in_flight;
-              self->state.downloading.erase(job.entry.path);
+              for (const auto& job : *jobs) self->state.downloading.erase(job.entry.path);
               self->state.resync_wanted = true;
               pump(self);
             });
@@ -505,7 +624,8 @@ void pump(self_ptr self) {
 }
 
 void log_progress(folder_state& st) {
-  auto pending = st.to_examine.size() + st.to_upload.size() + st.uploading.size() + st.to_download.size() +
+  auto pending = st.to_examine.size() + st.to_upload.size() + st.large_uploads.size() + st.uploading.size() +
+                 st.to_download.size() + st.large_downloads.size() +
                  static_cast<size_t>(st.download_in_flight);
   if (pending < 50) return;
   auto now = now_ns();
@@ -588,7 +708,8 @@ folder_model_actor spawn_folder_model(caf::actor_system& sys, folder_model_confi
           out.name = "folder-model";
           out.counters["files_tracked"] = static_cast<int64_t>(s.index->count(false));
           out.counters["pending_examine"] = static_cast<int64_t>(s.to_examine.size()) + s.hash_in_flight;
-          out.counters["pending_uploads"] = static_cast<int64_t>(s.to_upload.size() + s.uploading.size());
+          out.counters["pending_uploads"] =
+              static_cast<int64_t>(s.to_upload.size() + s.large_uploads.size() + s.uploading.size());
           out.counters["pending_downloads"] = static_cast<int64_t>(s.downloading.size());
           out.counters["uploads_done"] = s.uploads_done;
           out.counters["downloads_done"] = s.downloads_done;

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,21 @@ struct hub_reply {
 struct hub_change {
   std::string kind;  // fast_forward, no_op, stale, merge, conflict
   file_entry entry;  // what the path holds on the hub now
+};
+
+// One change of a batch upload (POST /batch): the small files, folders
+// and deletions of an initial sync travel many per request.
+struct batch_change {
+  enum op_kind : int { upload = 0, link = 1, mkdir = 2, remove = 3 };
+  op_kind op = upload;
+  file_entry meta;         // path, version, mtime, origin; sha256 + size of the content
+  std::string content;     // upload: the bytes (small files only)
+  std::string local_file;  // upload: where they came from (for the one-by-one fallback)
+};
+
+struct batch_outcome {
+  hub_reply reply;    // per change: 200, 409 (with change), 404, 422, ...
+  hub_change change;
 };
 
 class hub_api {
@@ -48,6 +64,36 @@ class hub_api {
   virtual hub_reply download(const std::string& path, const std::string& expected_sha256,
                              const std::string& dest_file) = 0;
   virtual hub_reply list_files(bool include_deleted, std::vector<file_entry>* out) = 0;
+
+  // Many changes in one request; `out` gets one outcome per change, in
+  // order, when the reply is ok. The default sends them one by one (test
+  // doubles need nothing more).
+  virtual hub_reply upload_batch(const std::vector<batch_change>& changes, std::vector<batch_outcome>* out) {
+    out->clear();
+    for (const auto& c : changes) {
+      batch_outcome o;
+      switch (c.op) {
+        case batch_change::upload: o.reply = upload(c.meta, c.local_file, &o.change); break;
+        case batch_change::link: o.reply = link(c.meta, &o.change); break;
+        case batch_change::mkdir: o.reply = make_dir(c.meta, &o.change); break;
+        case batch_change::remove: o.reply = remove(c.meta, &o.change); break;
+      }
+      if (o.reply.status == 0) return o.reply;  // the hub is away: the rest would fail too
+      out->push_back(std::move(o));
+    }
+    return {200, ""};
+  }
+
+  // The bytes of many objects by sha256 (POST /objects), in order;
+  // nullopt for one the hub did not send (unknown, or over the reply's
+  // size cap: ask again). The default answers 501: callers then download
+  // one by one.
+  virtual hub_reply fetch_objects(const std::vector<std::string>& sha256s,
+                                  std::vector<std::optional<std::string>>* out) {
+    (void)sha256s;
+    out->clear();
+    return {501, "batch downloads are not supported"};
+  }
 };
 
 struct hub_address {

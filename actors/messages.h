@@ -105,12 +105,24 @@ struct incoming_change {
   // X-Sha256 of an upload: what the sender hashed. Bytes that hash to
   // something else were changed while being sent and are refused (422).
   std::string expected_sha256;
+  // Set by the edge when it hashed the bytes while they arrived (batch
+  // uploads): file-store then does not read the temp file again.
+  std::string content_sha256;
+  uint64_t content_size = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, incoming_change& x) {
-  return f(caf::meta::type_name("incoming_change"), x.entry, x.temp_file, x.version_given, x.expected_sha256);
+  return f(caf::meta::type_name("incoming_change"), x.entry, x.temp_file, x.version_given, x.expected_sha256,
+           x.content_sha256, x.content_size);
 }
+
+// One question to the conflict-resolver: what the hub holds for a path
+// now, and the change arriving for it.
+struct decide_request {
+  std::optional<file_entry> current;
+  file_entry incoming;
+};
 
 // The hub's answer to one change: what the path holds now, how it got
 // there, and the conflict copy when one was made.
@@ -153,3 +165,6 @@ typename Inspector::result_type inspect(Inspector& f, hub_event& x) {
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::optional<syncer::file_entry>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::optional<syncer::client_record>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(syncer::change_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<syncer::change_result>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<syncer::decide_request>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<syncer::change_resolution>)

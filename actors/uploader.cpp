@@ -1,6 +1,8 @@
 #include "actors/uploader.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <caf/all.hpp>
 
@@ -17,10 +19,100 @@ constexpr uint64_t link_first_threshold = 64 * 1024;
 struct uploader_state {
   std::string root;
   std::unique_ptr<hub_api> hub;
-  int64_t files = 0, bytes = 0, linked = 0, folders = 0, deletions = 0, failures = 0;
+  int64_t files = 0, bytes = 0, linked = 0, folders = 0, deletions = 0, failures = 0, batches = 0;
   std::string current;
   std::string last_error;
 };
+
+// Records the hub's answer to one entry (counters, log) in `r`.
+void finish(uploader_state& st, upload_result& r, const hub_reply& reply, const hub_change& change) {
+  r.status = reply.status;
+  r.error = reply.error;
+  r.kind = change.kind;
+  r.hub = change.entry;
+  if (!reply.ok() && reply.status != 409) {
+    ++st.failures;
+    st.last_error = r.sent.path + ": " + (reply.error.empty() ? "status " + std::to_string(reply.status) : reply.error);
+    log::warn("uploader", st.last_error);
+  } else {
+    log::debug("uploader", r.sent.path + " -> " + change.kind);
+  }
+}
+
+// Reads a small file whole, if it still is the version that was hashed
+// (same size and mtime before and after the read).
+bool read_if_unchanged(const std::string& full, const file_entry& entry, std::string* out) {
+  int fd = ::open(full.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return false;
+  struct stat before {};
+  bool ok = ::fstat(fd, &before) == 0 && S_ISREG(before.st_mode) &&
+            static_cast<uint64_t>(before.st_size) == entry.size && mtime_ns(before) == entry.mtime_ns;
+  if (ok) {
+    out->resize(entry.size);
+    size_t done = 0;
+    while (done < entry.size) {
+      auto n = ::pread(fd, out->data() + done, entry.size - done, static_cast<off_t>(done));
+      if (n <= 0) break;
+      done += static_cast<size_t>(n);
+    }
+    struct stat after {};
+    ok = done == entry.size && ::fstat(fd, &after) == 0 && after.st_size == before.st_size &&
+         mtime_ns(after) == mtime_ns(before);
+  }
+  ::close(fd);
+  return ok;
+}
+
+std::vector<upload_result> publish_batch(uploader_state& st, const std::vector<file_entry>& entries) {
+  std::vector<upload_result> results(entries.size());
+  std::vector<batch_change> changes;
+  std::vector<size_t> slots;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const auto& entry = entries[i];
+    results[i].sent = entry;
+    batch_change c;
+    c.meta = entry;
+    if (entry.deleted) {
+      c.op = batch_change::remove;
+    } else if (entry.is_dir) {
+      c.op = batch_change::mkdir;
+    } else {
+      c.op = batch_change::upload;
+      c.local_file = st.root + "/" + entry.path;
+      if (!read_if_unchanged(c.local_file, entry, &c.content)) {
+        results[i].status = upload_result::changed_locally;
+        results[i].error = "changed on disk since it was hashed";
+        continue;
+      }
+    }
+    changes.push_back(std::move(c));
+    slots.push_back(i);
+  }
+  if (changes.empty()) return results;
+  std::vector<batch_outcome> outcomes;
+  auto reply = st.hub->upload_batch(changes, &outcomes);
+  for (size_t k = 0; k < slots.size(); ++k) {
+    auto& r = results[slots[k]];
+    if (!reply.ok() || k >= outcomes.size()) {
+      finish(st, r, reply.ok() ? hub_reply{0, "no answer for this change"} : reply, hub_change{});
+      continue;
+    }
+    const auto& o = outcomes[k];
+    finish(st, r, o.reply, o.change);
+    if (!o.reply.ok()) continue;
+    switch (changes[k].op) {
+      case batch_change::upload:
+        ++st.files;
+        st.bytes += static_cast<int64_t>(r.sent.size);
+        break;
+      case batch_change::link: ++st.linked; break;
+      case batch_change::mkdir: ++st.folders; break;
+      case batch_change::remove: ++st.deletions; break;
+    }
+  }
+  ++st.batches;
+  return results;
+}
 
 upload_result publish(uploader_state& st, const file_entry& entry) {
   upload_result r;
@@ -64,17 +156,7 @@ upload_result publish(uploader_state& st, const file_entry& entry) {
       }
     }
   }
-  r.status = reply.status;
-  r.error = reply.error;
-  r.kind = change.kind;
-  r.hub = change.entry;
-  if (!reply.ok() && reply.status != 409) {
-    ++st.failures;
-    st.last_error = entry.path + ": " + (reply.error.empty() ? "status " + std::to_string(reply.status) : reply.error);
-    log::warn("uploader", st.last_error);
-  } else {
-    log::debug("uploader", entry.path + " -> " + change.kind);
-  }
+  finish(st, r, reply, change);
   return r;
 }
 
@@ -92,6 +174,12 @@ uploader_actor spawn_uploader(caf::actor_system& sys, std::string root, hub_api_
           self->state.current.clear();
           return r;
         },
+        [self](upload_atom, const std::vector<file_entry>& entries) {
+          self->state.current = "batch of " + std::to_string(entries.size());
+          auto r = publish_batch(self->state, entries);
+          self->state.current.clear();
+          return r;
+        },
         [self](inspect_atom) {
           auto& s = self->state;
           actor_state st;
@@ -103,6 +191,7 @@ uploader_actor spawn_uploader(caf::actor_system& sys, std::string root, hub_api_
           st.counters["folders"] = s.folders;
           st.counters["deletions"] = s.deletions;
           st.counters["failures"] = s.failures;
+          st.counters["batches"] = s.batches;
           st.info["in_flight"] = s.current;
           st.info["last_error"] = s.last_error;
           return st;

@@ -61,6 +61,7 @@ int run_server_node(const server_config& config, bool verbose) {
   edge.store = store;
   edge.registry = registry;
   edge.upload_temp_dir = config.data_dir + "/tmp";
+  edge.objects_dir = config.data_dir + "/objects";
   edge.max_upload_bytes = config.max_upload_bytes;
   edge.max_json_bytes = config.max_json_bytes;
   edge.api_keys = config.api_keys;

@@ -1,6 +1,12 @@
 #include "net/http_server.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <chrono>
 #include <deque>
 #include <functional>
@@ -20,6 +26,7 @@
 #include "actors/log.h"
 #include "actors/rules/path_rules.h"
 #include "net/json.h"
+#include "storage/sha256.h"
 
 namespace syncer {
 namespace {
@@ -606,8 +613,173 @@ class http_session : public connection, public std::enable_shared_from_this<http
                               std::function<void(file_lookup&)>([self](file_lookup& f) { self->download(f); }), fail,
                               lookup_atom::value, *path);
     }
+    if (p == "/batch") {
+      if (method_ != http::verb::post) return reject(405, "use POST");
+      return batch(req);
+    }
+    if (p == "/objects") {
+      if (method_ != http::verb::post) return reject(405, "use POST");
+      return objects(req.body());
+    }
     if (is("/ws/")) return reject(400, "this endpoint needs a WebSocket upgrade");
     return reject(404, "no such endpoint: " + p);
+  }
+
+  // Most changes one batch may carry, and the most bytes one POST
+  // /objects answer holds (the rest is answered null: ask again).
+  static constexpr size_t max_batch_changes = 10000;
+  static constexpr uint64_t max_objects_reply_bytes = 16ull << 20;
+
+  // POST /batch: a manifest line, then the bytes of every upload in
+  // order. Each upload is written to its own temp file and hashed from
+  // memory here; file-store gets the whole batch as one message.
+  void batch(http::request<http::string_body>& req) {
+    std::string_view body = req.body();
+    auto newline = body.find('\n');
+    if (newline == std::string_view::npos)
+      return reject(400, "a batch starts with its JSON manifest on one line", false);
+    std::string error;
+    auto changes = json::parse_batch_manifest(body.substr(0, newline), &error);
+    if (!changes) return reject(400, error, false);
+    if (changes->size() > max_batch_changes)
+      return reject(400, "a batch holds at most " + std::to_string(max_batch_changes) + " changes", false);
+    incoming_change defaults;
+    if (!change_headers(req, &defaults)) return;
+    std::vector<incoming_change> incoming;
+    incoming.reserve(changes->size());
+    auto drop_temps = [&incoming] {
+      for (const auto& c : incoming)
+        if (!c.temp_file.empty()) ::unlink(c.temp_file.c_str());
+    };
+    size_t offset = newline + 1;
+    for (auto& change : *changes) {
+      auto path = sync_path(change.meta.path, false);
+      if (!path) return drop_temps();
+      incoming_change c;
+      c.entry = change.meta;
+      c.entry.path = *path;
+      c.entry.origin = defaults.entry.origin;
+      c.entry.sequence = 0;
+      c.version_given = !change.meta.version.empty();
+      switch (change.op) {
+        case batch_change::upload: {
+          if (body.size() - offset < change.meta.size) {
+            drop_temps();
+            return reject(400, "the batch body is shorter than its manifest says", false);
+          }
+          auto bytes = body.substr(offset, change.meta.size);
+          offset += change.meta.size;
+          c.entry.is_dir = c.entry.deleted = false;
+          c.expected_sha256 = change.meta.sha256;
+          c.temp_file = server_->hub->upload_temp_dir + "/edge-" + std::to_string(::getpid()) + "-" +
+                        std::to_string(server_->temp_counter++);
+          if (!write_whole_file(c.temp_file, bytes)) {
+            ::unlink(c.temp_file.c_str());
+            drop_temps();
+            return reject(500, "cannot write upload temp file: " + std::string(std::strerror(errno)), false);
+          }
+          c.content_sha256 = sha256_hex(std::string(bytes));
+          c.content_size = bytes.size();
+          break;
+        }
+        case batch_change::link:
+          c.entry.is_dir = c.entry.deleted = false;
+          break;
+        case batch_change::mkdir:
+          c.entry.is_dir = true;
+          c.entry.deleted = false;
+          c.entry.sha256.clear();
+          c.entry.size = 0;
+          break;
+        case batch_change::remove:
+          c.entry.deleted = true;
+          break;
+      }
+      incoming.push_back(std::move(c));
+    }
+    if (offset != body.size()) {
+      drop_temps();
+      return reject(400, "the batch body is longer than its manifest says", false);
+    }
+    auto self = shared_from_this();
+    ask<std::vector<change_result>>(
+        server_->system, stream_.get_executor(), server_->hub->store,
+        std::function<void(std::vector<change_result>&)>(
+            [self](std::vector<change_result>& results) { self->send_json(200, json::batch_results_json(results)); }),
+        std::function<void(const std::string&)>([self, incoming](const std::string& msg) {
+          for (const auto& c : incoming)
+            if (!c.temp_file.empty()) ::unlink(c.temp_file.c_str());
+          self->reject(503, "the file store did not answer: " + msg, false);
+        }),
+        commit_atom::value, std::move(incoming));
+  }
+
+  static bool write_whole_file(const std::string& file, std::string_view bytes) {
+    int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return false;
+    size_t done = 0;
+    while (done < bytes.size()) {
+      auto n = ::write(fd, bytes.data() + done, bytes.size() - done);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        ::close(fd);
+        return false;
+      }
+      done += static_cast<size_t>(n);
+    }
+    return ::close(fd) == 0;
+  }
+
+  // POST /objects: the bytes of many objects by sha256. Objects are
+  // immutable files named by their content, so the edge reads them
+  // without asking file-store. Answer: a line {"sizes":[n|null,...]},
+  // then the bytes of every non-null entry in order.
+  void objects(std::string_view body) {
+    std::string error;
+    auto wanted = json::parse_objects_request(body, &error);
+    if (!wanted) return reject(400, error, false);
+    if (wanted->size() > max_batch_changes)
+      return reject(400, "ask for at most " + std::to_string(max_batch_changes) + " objects at once", false);
+    std::vector<std::optional<uint64_t>> sizes(wanted->size());
+    std::string content;
+    for (size_t i = 0; i < wanted->size(); ++i) {
+      const auto& sha = (*wanted)[i];
+      if (!is_sha256_hex(sha)) return reject(400, "'" + sha + "' is not a sha256 (64 lowercase hex digits)", false);
+      if (content.size() >= max_objects_reply_bytes) continue;
+      auto object = server_->hub->objects_dir + "/" + sha.substr(0, 2) + "/" + sha;
+      int fd = ::open(object.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) continue;
+      struct stat st {};
+      if (::fstat(fd, &st) == 0) {
+        auto at = content.size();
+        content.resize(at + static_cast<size_t>(st.st_size));
+        size_t done = 0;
+        while (done < static_cast<size_t>(st.st_size)) {
+          auto n = ::pread(fd, content.data() + at + done, static_cast<size_t>(st.st_size) - done,
+                           static_cast<off_t>(done));
+          if (n <= 0) break;
+          done += static_cast<size_t>(n);
+        }
+        if (done == static_cast<size_t>(st.st_size)) sizes[i] = done;
+        else content.resize(at);
+      }
+      ::close(fd);
+    }
+    auto res = std::make_shared<string_response>(http::status::ok, version_);
+    res->set(http::field::server, "syncer");
+    res->set(http::field::content_type, "application/octet-stream");
+    res->body() = json::objects_sizes_json(sizes) + "\n";
+    res->body() += content;
+    res->prepare_payload();
+    res->keep_alive(keep_alive_);
+    write(res);
+  }
+
+  static bool is_sha256_hex(const std::string& sha) {
+    if (sha.size() != 64) return false;
+    for (char c : sha)
+      if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+    return true;
   }
 
   void download(const file_lookup& f) {

@@ -22,6 +22,7 @@ struct hub_edge_config {
   file_store_actor store;
   client_registry_actor registry;
   std::string upload_temp_dir;  // inside the data dir (same file system as objects/)
+  std::string objects_dir;      // <data dir>/objects: POST /objects reads it directly (immutable files)
   uint64_t max_upload_bytes = 64ull << 30;
   uint64_t max_json_bytes = 256ull << 20;
   std::vector<std::string> api_keys;  // empty = no auth

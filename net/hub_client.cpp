@@ -138,6 +138,56 @@ class beast_hub_client : public hub_api {
     return to_reply(r);
   }
 
+  hub_reply upload_batch(const std::vector<batch_change>& changes, std::vector<batch_outcome>* out) override {
+    out->clear();
+    if (changes.empty()) return {200, ""};
+    std::string body = json::batch_manifest_json(changes);
+    body += '\n';
+    for (const auto& c : changes)
+      if (c.op == batch_change::upload) body += c.content;
+    header_list headers;
+    if (!changes.front().meta.origin.empty()) headers.push_back({"X-Client-Id", changes.front().meta.origin});
+    auto r = call(http::verb::post, "/batch", body, headers, "application/octet-stream");
+    auto reply = to_reply(r);
+    if (!reply.ok()) return reply;
+    std::string error;
+    auto parsed = json::parse_batch_results(r.body, &error);
+    if (!parsed || parsed->size() != changes.size())
+      return {0, "unexpected answer from the hub: " + (parsed ? std::string("wrong number of results") : error)};
+    *out = std::move(*parsed);
+    return reply;
+  }
+
+  hub_reply fetch_objects(const std::vector<std::string>& sha256s,
+                          std::vector<std::optional<std::string>>* out) override {
+    out->clear();
+    std::string body = "{\"sha256\":[";
+    for (size_t i = 0; i < sha256s.size(); ++i) {
+      if (i) body += ',';
+      body += json::quote(sha256s[i]);
+    }
+    body += "]}";
+    auto r = call(http::verb::post, "/objects", body, {});
+    auto reply = to_reply(r);
+    if (!reply.ok()) return reply;
+    auto newline = r.body.find('\n');
+    std::string error;
+    auto sizes = newline == std::string::npos ? std::nullopt
+                                              : json::parse_objects_sizes(std::string_view(r.body).substr(0, newline), &error);
+    if (!sizes || sizes->size() != sha256s.size()) return {0, "unexpected answer from the hub to POST /objects"};
+    size_t offset = newline + 1;
+    for (const auto& size : *sizes) {
+      if (!size) {
+        out->push_back(std::nullopt);
+        continue;
+      }
+      if (r.body.size() - offset < *size) return {0, "the hub's answer to POST /objects is cut short"};
+      out->push_back(r.body.substr(offset, *size));
+      offset += *size;
+    }
+    return reply;
+  }
+
   hub_reply list_files(bool include_deleted, std::vector<file_entry>* out) override {
     auto r = call(http::verb::get, include_deleted ? "/files?deleted=1" : "/files", "", {});
     auto reply = to_reply(r);
@@ -254,7 +304,8 @@ class beast_hub_client : public hub_api {
     return false;
   }
 
-  raw_reply call(http::verb verb, const std::string& target, const std::string& body, const header_list& headers) {
+  raw_reply call(http::verb verb, const std::string& target, const std::string& body, const header_list& headers,
+                 const char* content_type = "application/json") {
     raw_reply r;
     for (int attempt = 0; attempt < 2; ++attempt) {
       bool reused = stream_.has_value();
@@ -262,7 +313,7 @@ class beast_hub_client : public hub_api {
       http::request<http::string_body> req{verb, target, 11};
       decorate(req, headers);
       if (!body.empty()) {
-        req.set(http::field::content_type, "application/json");
+        req.set(http::field::content_type, content_type);
         req.body() = body;
       }
       req.prepare_payload();

@@ -34,6 +34,17 @@ std::optional<std::vector<file_entry>> parse_sync_request(std::string_view body,
 // POST /link body {"sha256","size","mtime","version"} -> entry (path not set).
 std::optional<file_entry> parse_link_request(std::string_view body, std::string* error);
 
+// POST /batch: the manifest line {"changes":[{"op":"upload|link|mkdir|delete", entry fields}]}
+// (content not included), the answer {"results":[{"status":N, change result fields}]}.
+std::string batch_manifest_json(const std::vector<batch_change>& changes);
+std::optional<std::vector<batch_change>> parse_batch_manifest(std::string_view body, std::string* error);
+std::string batch_results_json(const std::vector<change_result>& results);
+std::optional<std::vector<batch_outcome>> parse_batch_results(std::string_view body, std::string* error);
+// POST /objects: {"sha256":[...]} -> list; the answer's first line {"sizes":[n|null,...]}.
+std::optional<std::vector<std::string>> parse_objects_request(std::string_view body, std::string* error);
+std::string objects_sizes_json(const std::vector<std::optional<uint64_t>>& sizes);
+std::optional<std::vector<std::optional<uint64_t>>> parse_objects_sizes(std::string_view line, std::string* error);
+
 // Client side: hub answers.
 std::optional<std::string> parse_register_reply(std::string_view body, std::string* error);
 std::optional<sync_plan> parse_sync_plan(std::string_view body, std::string* error);

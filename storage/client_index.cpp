@@ -1,5 +1,7 @@
 #include "storage/client_index.h"
 
+#include <optional>
+
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
@@ -38,10 +40,19 @@ std::unique_ptr<client_index> client_index::open_read_only(const std::string& fi
 }
 
 std::optional<file_entry> client_index::get(const std::string& path) {
-  SQLite::Statement q(*db_, std::string("SELECT ") + detail::entry_columns + " FROM entries WHERE path = ?");
+  if (!get_)
+    get_ = std::make_unique<SQLite::Statement>(*db_, std::string("SELECT ") + detail::entry_columns +
+                                                          " FROM entries WHERE path = ?");
+  auto& q = *get_;
+  q.reset();
   q.bind(1, path);
-  if (!q.executeStep()) return std::nullopt;
-  return detail::entry_from_row(q);
+  if (!q.executeStep()) {
+    q.reset();
+    return std::nullopt;
+  }
+  auto e = detail::entry_from_row(q);
+  q.reset();
+  return e;
 }
 
 std::vector<file_entry> client_index::all() {
@@ -51,16 +62,28 @@ std::vector<file_entry> client_index::all() {
   return out;
 }
 
+void client_index::begin_batch() {
+  if (batch_depth_++ == 0) db_->exec("BEGIN");
+}
+
+void client_index::end_batch() {
+  if (batch_depth_ > 0 && --batch_depth_ == 0) db_->exec("COMMIT");
+}
+
 void client_index::put(const std::vector<file_entry>& entries) {
-  SQLite::Transaction tx(*db_);
-  SQLite::Statement q(*db_, std::string("INSERT OR REPLACE INTO entries (") + detail::entry_columns +
-                                ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+  std::optional<SQLite::Transaction> tx;
+  if (batch_depth_ == 0) tx.emplace(*db_);
+  if (!put_)
+    put_ = std::make_unique<SQLite::Statement>(*db_, std::string("INSERT OR REPLACE INTO entries (") +
+                                                          detail::entry_columns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+  auto& q = *put_;
+  q.reset();
   for (const auto& e : entries) {
     detail::bind_entry(q, e);
     q.exec();
     q.reset();
   }
-  tx.commit();
+  if (tx) tx->commit();
 }
 
 void client_index::put(const file_entry& entry) { put(std::vector<file_entry>{entry}); }

@@ -13,7 +13,10 @@
 
 #include "actors/rules/file_entry.h"
 
-namespace SQLite { class Database; }
+namespace SQLite {
+class Database;
+class Statement;
+}  // namespace SQLite
 
 namespace syncer {
 
@@ -36,9 +39,19 @@ class client_index {
 
   size_t count(bool include_deleted);
 
+  // Every write between begin_batch() and end_batch() is one SQLite
+  // transaction, so recording thousands of downloads costs one commit.
+  // Calls nest; the outermost end_batch() commits.
+  void begin_batch();
+  void end_batch();
+
  private:
   explicit client_index(std::unique_ptr<SQLite::Database> db);
   std::unique_ptr<SQLite::Database> db_;
+  int batch_depth_ = 0;
+  // Prepared once: a scan looks up every path (declared after db_, so
+  // destroyed before it).
+  std::unique_ptr<SQLite::Statement> get_, put_;
 };
 
 }  // namespace syncer

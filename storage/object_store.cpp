@@ -100,4 +100,61 @@ bool object_store::commit(const std::string& temp_path, const std::string& sha25
   return true;
 }
 
+namespace {
+
+// Flushes the whole file system holding `dir` (data and metadata).
+bool sync_file_system(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return false;
+  bool ok = ::syncfs(fd) == 0;
+  ::close(fd);
+  return ok;
+}
+
+}  // namespace
+
+std::vector<std::string> object_store::commit_many(
+    const std::vector<std::pair<std::string, std::string>>& temp_and_sha) {
+  std::vector<std::string> errors(temp_and_sha.size());
+  // Below a handful of objects, fsyncs of the files themselves are cheaper
+  // than flushing the file system (which may hold other writers' data).
+  if (temp_and_sha.size() <= 2) {
+    for (size_t i = 0; i < temp_and_sha.size(); ++i)
+      if (!commit(temp_and_sha[i].first, temp_and_sha[i].second, &errors[i]) && errors[i].empty())
+        errors[i] = "cannot store object";
+    return errors;
+  }
+  std::vector<size_t> pending;
+  for (size_t i = 0; i < temp_and_sha.size(); ++i) {
+    const auto& [temp, sha] = temp_and_sha[i];
+    if (!valid_sha(sha)) {
+      errors[i] = "invalid sha256 '" + sha + "'";
+    } else if (contains(sha)) {
+      ::unlink(temp.c_str());
+    } else {
+      pending.push_back(i);
+    }
+  }
+  if (pending.empty()) return errors;
+  if (!sync_file_system(root_ + "/tmp")) {
+    for (auto i : pending) errors[i] = std::string("cannot flush the object store: ") + std::strerror(errno);
+    return errors;
+  }
+  for (auto i : pending) {
+    const auto& [temp, sha] = temp_and_sha[i];
+    auto dir = root_ + "/objects/" + sha.substr(0, 2);
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) {
+      errors[i] = "cannot create " + dir + ": " + ec.message();
+    } else if (::rename(temp.c_str(), object_path(sha).c_str()) != 0) {
+      errors[i] = "cannot move object into place: " + std::string(std::strerror(errno));
+    }
+  }
+  if (!sync_file_system(root_ + "/objects"))
+    for (auto i : pending)
+      if (errors[i].empty()) errors[i] = std::string("cannot flush the object store: ") + std::strerror(errno);
+  return errors;
+}
+
 }  // namespace syncer

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace syncer {
 
@@ -21,6 +23,13 @@ class object_store {
   // fsyncs `temp_path`, renames it to the object named `sha256` (or drops
   // it when that object already exists) and fsyncs the directory.
   bool commit(const std::string& temp_path, const std::string& sha256, std::string* error);
+
+  // commit() for a batch: (temp path, sha256) pairs. Instead of two
+  // fsyncs per object, the data of every temp file is made durable with
+  // one syncfs() of the store's file system, all are renamed into place,
+  // and one more syncfs() makes the names durable. Returns one error per
+  // pair (empty = that object is in place).
+  std::vector<std::string> commit_many(const std::vector<std::pair<std::string, std::string>>& temp_and_sha);
 
   bool contains(const std::string& sha256) const;
   std::string object_path(const std::string& sha256) const;

@@ -1,5 +1,7 @@
 #include "storage/server_db.h"
 
+#include <optional>
+
 #include <random>
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -97,12 +99,25 @@ void server_db::touch_client(const std::string& id, int64_t now) {
   q.exec();
 }
 
+namespace {
+// The statement in `slot`, prepared on first use, reset for a new run.
+SQLite::Statement& prepared(SQLite::Database& db, std::unique_ptr<SQLite::Statement>& slot, const std::string& sql) {
+  if (!slot) slot = std::make_unique<SQLite::Statement>(db, sql);
+  slot->reset();
+  return *slot;
+}
+}  // namespace
+
 std::optional<file_entry> server_db::get_file(const std::string& path) {
-  SQLite::Statement q(*db_, std::string("SELECT ") + detail::entry_columns + ", sequence FROM files WHERE path = ?");
+  auto& q = prepared(*db_, get_file_, std::string("SELECT ") + detail::entry_columns + ", sequence FROM files WHERE path = ?");
   q.bind(1, path);
-  if (!q.executeStep()) return std::nullopt;
+  if (!q.executeStep()) {
+    q.reset();
+    return std::nullopt;
+  }
   auto e = entry_from_row(q);
   e.sequence = static_cast<uint64_t>(q.getColumn(8).getInt64());
+  q.reset();
   return e;
 }
 
@@ -131,13 +146,30 @@ std::vector<file_entry> server_db::changes_since(uint64_t after) {
   return out;
 }
 
+void server_db::begin_batch() {
+  db_->exec("BEGIN");
+  in_batch_ = true;
+}
+
+void server_db::commit_batch() {
+  in_batch_ = false;
+  db_->exec("COMMIT");
+}
+
+void server_db::rollback_batch() {
+  if (!in_batch_) return;
+  in_batch_ = false;
+  db_->exec("ROLLBACK");
+}
+
 void server_db::put_files(std::vector<file_entry>& entries) {
-  SQLite::Transaction tx(*db_);
+  std::optional<SQLite::Transaction> tx;
+  if (!in_batch_) tx.emplace(*db_);
   uint64_t seq = last_sequence();
-  SQLite::Statement upsert(*db_, std::string("INSERT OR REPLACE INTO files (") + detail::entry_columns +
-                                     ", sequence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
-  SQLite::Statement history(*db_, std::string("INSERT INTO versions (") + detail::entry_columns +
-                                      ", sequence, recorded_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  auto& upsert = prepared(*db_, upsert_, std::string("INSERT OR REPLACE INTO files (") + detail::entry_columns +
+                                             ", sequence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  auto& history = prepared(*db_, history_, std::string("INSERT INTO versions (") + detail::entry_columns +
+                                              ", sequence, recorded_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   auto now = now_ns();
   for (auto& e : entries) {
     e.sequence = ++seq;
@@ -154,7 +186,7 @@ void server_db::put_files(std::vector<file_entry>& entries) {
   SQLite::Statement meta(*db_, "INSERT OR REPLACE INTO meta (key, value) VALUES ('last_sequence', ?)");
   meta.bind(1, std::to_string(seq));
   meta.exec();
-  tx.commit();
+  if (tx) tx->commit();
 }
 
 std::vector<file_entry> server_db::history(const std::string& path) {
@@ -222,13 +254,14 @@ size_t server_db::file_count(bool include_deleted) {
 
 void server_db::log_event(int64_t now, const std::string& client_id, const std::string& action,
                           const std::string& path, const std::string& detail) {
-  SQLite::Statement q(*db_, "INSERT INTO sync_log (at_ns, client_id, action, path, detail) VALUES (?, ?, ?, ?, ?)");
+  auto& q = prepared(*db_, log_, "INSERT INTO sync_log (at_ns, client_id, action, path, detail) VALUES (?, ?, ?, ?, ?)");
   q.bind(1, now);
   q.bind(2, client_id);
   q.bind(3, action);
   q.bind(4, path);
   q.bind(5, detail);
   q.exec();
+  q.reset();
 }
 
 }  // namespace syncer

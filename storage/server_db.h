@@ -11,7 +11,10 @@
 
 #include "actors/rules/file_entry.h"
 
-namespace SQLite { class Database; }
+namespace SQLite {
+class Database;
+class Statement;
+}  // namespace SQLite
 
 namespace syncer {
 
@@ -70,9 +73,21 @@ class server_db {
   void log_event(int64_t now_ns, const std::string& client_id, const std::string& action,
                  const std::string& path, const std::string& detail);
 
+  // Every write between begin_batch() and commit_batch() is one SQLite
+  // transaction (put_files, add_conflict, close_conflicts_for_copy and
+  // log_event join it): a batch of a thousand uploads costs one commit.
+  // rollback_batch() undoes it. Not nested.
+  void begin_batch();
+  void commit_batch();
+  void rollback_batch();
+
  private:
   explicit server_db(std::unique_ptr<SQLite::Database> db);
   std::unique_ptr<SQLite::Database> db_;
+  bool in_batch_ = false;
+  // Prepared once, for the per-change statements (declared after db_, so
+  // destroyed before it).
+  std::unique_ptr<SQLite::Statement> get_file_, upsert_, history_, log_;
 };
 
 }  // namespace syncer
