@@ -25,6 +25,7 @@
 
 #include "actors/log.h"
 #include "actors/rules/path_rules.h"
+#include "net/file_window_body.h"
 #include "net/json.h"
 #include "storage/sha256.h"
 
@@ -48,50 +49,6 @@ namespace {
 // file, so a Range answer streams without reading the rest. Read in
 // 256 KiB blocks: Beast's own file body reads 4 KiB at a time, which costs
 // a read, a send and a poll per 4 KiB (a 1 GiB download: 260K of each).
-struct file_window_body {
-  struct value_type {
-    beast::file file;
-    uint64_t offset = 0;
-    uint64_t length = 0;
-  };
-
-  static uint64_t size(const value_type& body) { return body.length; }
-
-  class writer {
-   public:
-    using const_buffers_type = asio::const_buffer;
-
-    template <bool is_request, class Fields>
-    writer(http::header<is_request, Fields>&, value_type& body) : body_(body) {}
-
-    void init(beast::error_code& ec) {
-      ec = {};
-      remaining_ = body_.length;
-      if (remaining_ == 0) return;  // empty file: nothing opened, nothing read
-      block_.resize(static_cast<size_t>(std::min<uint64_t>(remaining_, 256 * 1024)));
-      body_.file.seek(body_.offset, ec);
-    }
-
-    boost::optional<std::pair<const_buffers_type, bool>> get(beast::error_code& ec) {
-      ec = {};
-      if (remaining_ == 0) return boost::none;
-      auto n = body_.file.read(block_.data(), static_cast<size_t>(std::min<uint64_t>(block_.size(), remaining_)), ec);
-      if (ec) return boost::none;
-      if (n == 0) {  // the object file is shorter than its metadata says
-        ec = boost::system::errc::make_error_code(boost::system::errc::io_error);
-        return boost::none;
-      }
-      remaining_ -= n;
-      return {{const_buffers_type(block_.data(), n), remaining_ > 0}};
-    }
-
-   private:
-    value_type& body_;
-    uint64_t remaining_ = 0;
-    std::vector<char> block_;
-  };
-};
-
 struct target_parts {
   std::string path;                           // still percent-encoded
   std::map<std::string, std::string> query;  // decoded values

@@ -11,6 +11,7 @@
 #include <boost/beast/http.hpp>
 
 #include "actors/rules/path_rules.h"
+#include "net/file_window_body.h"
 #include "net/json.h"
 
 namespace syncer {
@@ -85,15 +86,17 @@ class beast_hub_client : public hub_api {
     for (int attempt = 0; attempt < 2; ++attempt) {
       bool reused = stream_.has_value();
       if (!connect(&r)) return to_reply(r);
-      http::request<http::file_body> req{http::verb::post, target, 11};
+      http::request<file_window_body> req{http::verb::post, target, 11};
       beast::error_code ec;
-      req.body().open(local_file.c_str(), beast::file_mode::scan, ec);
+      req.body().file.open(local_file.c_str(), beast::file_mode::scan, ec);
+      if (ec) return {0, "cannot read " + local_file + ": " + ec.message()};
+      req.body().length = req.body().file.size(ec);
       if (ec) return {0, "cannot read " + local_file + ": " + ec.message()};
       auto headers = change_headers(meta);
       if (!meta.sha256.empty()) headers.push_back({"X-Sha256", meta.sha256});
       decorate(req, headers);
       req.prepare_payload();
-      auto size = req.body().size();
+      auto size = req.body().length;
       if (exchange(req, &r, transfer_timeout(size))) break;
       if (!reused) break;
     }
@@ -365,6 +368,9 @@ class beast_hub_client : public hub_api {
       return true;
     }
     auto length = body.content_length().value_or(0);
+    // Beast reads at most the buffer's free capacity per call (512 bytes
+    // after a header): room for 256 KiB reads first.
+    buffer_.reserve(256 * 1024);
     stream_->expires_after(transfer_timeout(length));
     http::async_read(*stream_, buffer_, body, [&](beast::error_code e, size_t) { ec = e; });
     run();
