@@ -123,8 +123,9 @@ download_result fetch_file(downloader_state& st, const download_job& job) {
   }
   struct stat ready {};
   bool reuse = e.size > 0 && ::stat(tmp.c_str(), &ready) == 0 && static_cast<uint64_t>(ready.st_size) == e.size;
+  std::string received_sha256;  // when the hub's bytes were hashed as they arrived
   if (e.size > 0 && !reuse) {
-    auto reply = st.hub->download(e.path, e.sha256, tmp);
+    auto reply = st.hub->download_hashed(e.path, e.sha256, tmp, &received_sha256);
     if (reply.status == 416) ::unlink(tmp.c_str());
     if (reply.status == 404 || reply.status == 409) {
       ::unlink(tmp.c_str());
@@ -135,7 +136,9 @@ download_result fetch_file(downloader_state& st, const download_job& job) {
     if (!reply.ok()) return fail(st, r, reply.error.empty() ? "hub unreachable" : reply.error);
   }
   std::string error;
-  auto digest = sha256_file(tmp, &error);
+  std::optional<file_digest> digest;
+  if (!received_sha256.empty()) digest = file_digest{received_sha256, e.size};
+  else digest = sha256_file(tmp, &error);
   if (!digest) return fail(st, r, error);
   if (digest->sha256 != e.sha256) {
     ::unlink(tmp.c_str());

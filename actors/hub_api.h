@@ -65,6 +65,15 @@ class hub_api {
                              const std::string& dest_file) = 0;
   virtual hub_reply list_files(bool include_deleted, std::vector<file_entry>* out) = 0;
 
+  // download() that also reports the SHA-256 of `dest_file` when it was
+  // received whole in this call (not resumed), hashed on the way, so the
+  // caller need not read it again; empty when unknown.
+  virtual hub_reply download_hashed(const std::string& path, const std::string& expected_sha256,
+                                    const std::string& dest_file, std::string* whole_sha256) {
+    whole_sha256->clear();
+    return download(path, expected_sha256, dest_file);
+  }
+
   // Many changes in one request; `out` gets one outcome per change, in
   // order, when the reply is ok. The default sends them one by one (test
   // doubles need nothing more).

@@ -26,6 +26,7 @@
 #include "actors/log.h"
 #include "actors/rules/path_rules.h"
 #include "net/file_window_body.h"
+#include "net/hashing_file_body.h"
 #include "net/json.h"
 #include "storage/sha256.h"
 
@@ -418,9 +419,8 @@ class http_session : public connection, public std::enable_shared_from_this<http
     if (it == query_.end()) return reject(400, "missing query parameter 'path'");
     auto path = sync_path(it->second, false);
     if (!path) return;
-    incoming_.entry = file_entry{};
+    incoming_ = incoming_change{};  // the connection may have carried an upload before
     incoming_.entry.path = *path;
-    incoming_.version_given = false;
     incoming_.expected_sha256 = std::string(req["X-Sha256"]);
     if (!change_headers(req, &incoming_)) return;
     auto limit = server_->hub->max_upload_bytes;
@@ -431,16 +431,21 @@ class http_session : public connection, public std::enable_shared_from_this<http
     temp_file_ = server_->hub->upload_temp_dir + "/edge-" + std::to_string(::getpid()) + "-" +
                  std::to_string(server_->temp_counter++);
     beast::error_code ec;
-    file_parser_->get().body().open(temp_file_.c_str(), beast::file_mode::write, ec);
+    file_parser_->get().body().file.open(temp_file_.c_str(), beast::file_mode::write, ec);
     if (ec) return reject(500, "cannot create upload temp file: " + ec.message());
     read_body(*file_parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
-      self->file_parser_->get().body().close();
+      auto& body = self->file_parser_->get().body();
+      beast::error_code ignored;
+      body.file.close(ignored);
       if (ec) {
         ::unlink(self->temp_file_.c_str());
         if (ec == http::error::body_limit) return self->reject(413, "upload is too large");
         return self->close();
       }
       self->incoming_.temp_file = self->temp_file_;
+      // Hashed while it arrived: file-store does not read it again.
+      self->incoming_.content_sha256 = body.hash->hex_digest();
+      self->incoming_.content_size = body.received;
       self->commit(self->incoming_);
     });
   }
@@ -927,7 +932,7 @@ class http_session : public connection, public std::enable_shared_from_this<http
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::empty_body>> header_parser_;
   std::optional<http::request_parser<http::string_body>> string_parser_;
-  std::optional<http::request_parser<http::file_body>> file_parser_;
+  std::optional<http::request_parser<hashing_file_body>> file_parser_;
   unsigned version_ = 11;
   bool keep_alive_ = true;
   bool force_close_ = false;

@@ -12,6 +12,7 @@
 
 #include "actors/rules/path_rules.h"
 #include "net/file_window_body.h"
+#include "net/hashing_file_body.h"
 #include "net/json.h"
 
 namespace syncer {
@@ -122,6 +123,13 @@ class beast_hub_client : public hub_api {
 
   hub_reply download(const std::string& path, const std::string& expected_sha256,
                      const std::string& dest_file) override {
+    std::string ignored;
+    return download_hashed(path, expected_sha256, dest_file, &ignored);
+  }
+
+  hub_reply download_hashed(const std::string& path, const std::string& expected_sha256,
+                            const std::string& dest_file, std::string* whole_sha256) override {
+    whole_sha256->clear();
     raw_reply r;
     for (int attempt = 0; attempt < 2; ++attempt) {
       bool reused = stream_.has_value();
@@ -135,7 +143,7 @@ class beast_hub_client : public hub_api {
         headers.push_back({"If-Range", "\"" + expected_sha256 + "\""});
       }
       decorate(req, headers);
-      if (fetch(req, expected_sha256, dest_file, &r)) break;
+      if (fetch(req, expected_sha256, dest_file, &r, whole_sha256)) break;
       if (!reused) break;
     }
     return to_reply(r);
@@ -328,7 +336,7 @@ class beast_hub_client : public hub_api {
 
   // GET with the body streamed into `dest_file` (appended on 206).
   bool fetch(http::request<http::empty_body>& req, const std::string& expected_sha256, const std::string& dest_file,
-             raw_reply* r) {
+             raw_reply* r, std::string* whole_sha256) {
     beast::error_code ec;
     stream_->expires_after(io_timeout);
     http::async_write(*stream_, req, [&](beast::error_code e, size_t) { ec = e; });
@@ -358,9 +366,10 @@ class beast_hub_client : public hub_api {
     }
     std::string etag = std::string(header.get()["X-Sha256"]);
     bool mismatch = !expected_sha256.empty() && !etag.empty() && etag != expected_sha256;
-    http::response_parser<http::file_body> body{std::move(header)};
+    http::response_parser<hashing_file_body> body{std::move(header)};
     body.body_limit(unlimited_body);
-    body.get().body().open(dest_file.c_str(), status == 206 ? beast::file_mode::append : beast::file_mode::write, ec);
+    body.get().body().file.open(dest_file.c_str(), status == 206 ? beast::file_mode::append : beast::file_mode::write,
+                                ec);
     if (ec) {
       drop_connection();
       r->status = 0;
@@ -374,7 +383,8 @@ class beast_hub_client : public hub_api {
     stream_->expires_after(transfer_timeout(length));
     http::async_read(*stream_, buffer_, body, [&](beast::error_code e, size_t) { ec = e; });
     run();
-    body.get().body().close();
+    beast::error_code close_ec;
+    body.get().body().file.close(close_ec);
     if (ec) {
       drop_connection();
       r->status = 0;
@@ -386,6 +396,8 @@ class beast_hub_client : public hub_api {
       ::unlink(dest_file.c_str());
       r->status = 409;
       r->error = "the hub's content changed during the download";
+    } else if (status == 200) {
+      *whole_sha256 = body.get().body().hash->hex_digest();
     }
     return true;
   }
