@@ -23,7 +23,7 @@ using downloader_actor = caf::typed_actor<
 
 // Files below this size may be fetched in batches (their bytes are held
 // in memory on the way).
-constexpr uint64_t max_batched_download_bytes = 64 * 1024;
+constexpr uint64_t max_batched_download_bytes = 1 << 20;
 
 downloader_actor spawn_downloader(caf::actor_system& sys, std::string root, hub_api_factory hub);
 

@@ -30,13 +30,20 @@ bool under(const std::string& path, const std::string& dir) {
 
 // How many requests may wait in each worker's mailbox: enough to keep it
 // busy, few enough that the newest index state is what gets sent.
-constexpr int max_hash_in_flight = 8;
+// Paths waiting for or being hashed: enough to keep the hasher busy,
+// few enough that a scan's edits reach the hub early. Hash requests carry
+// up to max_hash_batch paths; their results are recorded in one index
+// transaction.
+constexpr size_t max_hash_pending = 1024;
+constexpr size_t max_hash_batch = 128;
+constexpr int max_hash_requests = 2;
 constexpr int max_upload_in_flight = 2;  // requests (single files or batches)
 // Batches: at most this many entries and bytes per request; files from
 // max_batched_file_bytes on go one by one (link first, then streamed).
+// Batched files from 64 KiB on are offered by sha256 first too.
 constexpr size_t max_batch_entries = 512;
 constexpr uint64_t max_batch_bytes = 4 << 20;
-constexpr uint64_t max_batched_file_bytes = 64 * 1024;
+constexpr uint64_t max_batched_file_bytes = 1 << 20;
 constexpr int max_download_in_flight = 2;
 
 struct folder_state {
@@ -49,7 +56,9 @@ struct folder_state {
 
   std::deque<std::string> to_examine;
   std::unordered_set<std::string> examine_queued;
-  int hash_in_flight = 0;
+  std::vector<std::string> to_hash;  // looked at, need hashing
+  int hash_in_flight = 0;            // paths sent to the hasher
+  int hash_requests = 0;
 
   std::deque<std::string> to_upload;
   std::unordered_set<std::string> upload_queued;
@@ -208,19 +217,7 @@ void look_at(self_ptr self, const std::string& path) {
         previous->mtime_ns == quick.mtime_ns)
       return;
     if (skipped(st, path, false)) return;
-    ++st.hash_in_flight;
-    self->request(st.hasher, caf::infinite, hash_atom::value, path)
-        .then(
-            [self](const local_file_state& s) {
-              --self->state.hash_in_flight;
-              on_local_state(self, s);
-              pump(self);
-            },
-            [self, path](const caf::error& err) {
-              --self->state.hash_in_flight;
-              self->state.last_error = "hashing " + path + " failed: " + self->system().render(err);
-              pump(self);
-            });
+    st.to_hash.push_back(path);  // sent to the hasher in batches by pump()
     return;
   }
   on_local_state(self, quick);
@@ -460,13 +457,38 @@ void resync(self_ptr self) {
 // Moves work from the queues to the workers, within the in-flight limits.
 void pump(self_ptr self) {
   auto& st = self->state;
-  while (!st.to_examine.empty() && st.hash_in_flight < max_hash_in_flight) {
+  while (!st.to_examine.empty() && st.hash_in_flight + st.to_hash.size() < max_hash_pending) {
     auto path = st.to_examine.front();
     st.to_examine.pop_front();
     st.examine_queued.erase(path);
     look_at(self, path);
   }
-  if (st.scanning && st.to_examine.empty() && st.hash_in_flight == 0) {
+  while (!st.to_hash.empty() && st.hash_requests < max_hash_requests) {
+    auto n = std::min(st.to_hash.size(), max_hash_batch);
+    std::vector<std::string> batch(st.to_hash.begin(), st.to_hash.begin() + static_cast<std::ptrdiff_t>(n));
+    st.to_hash.erase(st.to_hash.begin(), st.to_hash.begin() + static_cast<std::ptrdiff_t>(n));
+    st.hash_in_flight += static_cast<int>(n);
+    ++st.hash_requests;
+    self->request(st.hasher, caf::infinite, hash_atom::value, std::move(batch))
+        .then(
+            [self, n](const std::vector<local_file_state>& states) {
+              auto& st = self->state;
+              st.hash_in_flight -= static_cast<int>(n);
+              --st.hash_requests;
+              st.index->begin_batch();
+              for (const auto& s : states) on_local_state(self, s);
+              st.index->end_batch();
+              pump(self);
+            },
+            [self, n](const caf::error& err) {
+              auto& st = self->state;
+              st.hash_in_flight -= static_cast<int>(n);
+              --st.hash_requests;
+              st.last_error = "hashing failed: " + self->system().render(err);
+              pump(self);
+            });
+  }
+  if (st.scanning && st.to_examine.empty() && st.to_hash.empty() && st.hash_in_flight == 0) {
     st.scanning = false;
     log::info("folder-model", "scan done");
   }
@@ -707,7 +729,8 @@ folder_model_actor spawn_folder_model(caf::actor_system& sys, folder_model_confi
           actor_state out;
           out.name = "folder-model";
           out.counters["files_tracked"] = static_cast<int64_t>(s.index->count(false));
-          out.counters["pending_examine"] = static_cast<int64_t>(s.to_examine.size()) + s.hash_in_flight;
+          out.counters["pending_examine"] =
+              static_cast<int64_t>(s.to_examine.size() + s.to_hash.size()) + s.hash_in_flight;
           out.counters["pending_uploads"] =
               static_cast<int64_t>(s.to_upload.size() + s.large_uploads.size() + s.uploading.size());
           out.counters["pending_downloads"] = static_cast<int64_t>(s.downloading.size());

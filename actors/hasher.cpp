@@ -65,23 +65,35 @@ local_file_state read_local_state(const std::string& root, const std::string& re
   return s;
 }
 
+namespace {
+
+local_file_state hash_one(hasher_state& st, const std::string& rel_path) {
+  auto s = read_local_state(st.root, rel_path, true);
+  if (!s.error.empty()) {
+    st.last_error = rel_path + ": " + s.error;
+    log::warn("hasher", st.last_error);
+  } else if (s.unstable) {
+    ++st.unstable;
+  } else if (s.exists && !s.is_dir && !s.is_symlink) {
+    ++st.hashed_files;
+    st.hashed_bytes += static_cast<int64_t>(s.size);
+  }
+  return s;
+}
+
+}  // namespace
+
 hasher_actor spawn_hasher(caf::actor_system& sys, std::string root) {
   auto behavior = [](hasher_actor::stateful_pointer<hasher_state> self,
                      std::string root) -> hasher_actor::behavior_type {
     self->state.root = std::move(root);
     return {
-        [self](hash_atom, const std::string& rel_path) {
-          auto s = read_local_state(self->state.root, rel_path, true);
-          if (!s.error.empty()) {
-            self->state.last_error = rel_path + ": " + s.error;
-            log::warn("hasher", self->state.last_error);
-          } else if (s.unstable) {
-            ++self->state.unstable;
-          } else if (s.exists && !s.is_dir && !s.is_symlink) {
-            ++self->state.hashed_files;
-            self->state.hashed_bytes += static_cast<int64_t>(s.size);
-          }
-          return s;
+        [self](hash_atom, const std::string& rel_path) { return hash_one(self->state, rel_path); },
+        [self](hash_atom, const std::vector<std::string>& rel_paths) {
+          std::vector<local_file_state> out;
+          out.reserve(rel_paths.size());
+          for (const auto& p : rel_paths) out.push_back(hash_one(self->state, p));
+          return out;
         },
         [self](inspect_atom) {
           actor_state st;

@@ -14,6 +14,8 @@ namespace syncer {
 using hasher_actor = caf::typed_actor<
     // relative path -> state on disk
     caf::replies_to<hash_atom, std::string>::with<local_file_state>,
+    // many paths -> their states, in order (scans)
+    caf::replies_to<hash_atom, std::vector<std::string>>::with<std::vector<local_file_state>>,
     caf::replies_to<inspect_atom>::with<actor_state>>;
 
 hasher_actor spawn_hasher(caf::actor_system& sys, std::string root);

@@ -76,6 +76,8 @@ std::vector<upload_result> publish_batch(uploader_state& st, const std::vector<f
       c.op = batch_change::remove;
     } else if (entry.is_dir) {
       c.op = batch_change::mkdir;
+    } else if (entry.size >= link_first_threshold) {
+      c.op = batch_change::link;  // bytes follow in a second batch if the hub lacks them
     } else {
       c.op = batch_change::upload;
       c.local_file = st.root + "/" + entry.path;
@@ -91,6 +93,33 @@ std::vector<upload_result> publish_batch(uploader_state& st, const std::vector<f
   if (changes.empty()) return results;
   std::vector<batch_outcome> outcomes;
   auto reply = st.hub->upload_batch(changes, &outcomes);
+  if (reply.ok() && outcomes.size() == changes.size()) {
+    // Links the hub refused (404: content unknown) become uploads, in one
+    // more batch.
+    std::vector<batch_change> uploads;
+    std::vector<size_t> which;
+    for (size_t k = 0; k < changes.size(); ++k) {
+      if (changes[k].op != batch_change::link || outcomes[k].reply.status != 404) continue;
+      batch_change c = changes[k];
+      c.op = batch_change::upload;
+      c.local_file = st.root + "/" + c.meta.path;
+      if (!read_if_unchanged(c.local_file, c.meta, &c.content)) {
+        outcomes[k].reply = hub_reply{upload_result::changed_locally, "changed on disk since it was hashed"};
+        continue;
+      }
+      uploads.push_back(std::move(c));
+      which.push_back(k);
+    }
+    if (!uploads.empty()) {
+      std::vector<batch_outcome> second;
+      auto reply2 = st.hub->upload_batch(uploads, &second);
+      for (size_t j = 0; j < which.size(); ++j) {
+        changes[which[j]] = std::move(uploads[j]);
+        if (reply2.ok() && j < second.size()) outcomes[which[j]] = std::move(second[j]);
+        else outcomes[which[j]].reply = reply2.ok() ? hub_reply{0, "no answer for this change"} : reply2;
+      }
+    }
+  }
   for (size_t k = 0; k < slots.size(); ++k) {
     auto& r = results[slots[k]];
     if (!reply.ok() || k >= outcomes.size()) {
@@ -98,6 +127,11 @@ std::vector<upload_result> publish_batch(uploader_state& st, const std::vector<f
       continue;
     }
     const auto& o = outcomes[k];
+    if (o.reply.status == upload_result::changed_locally) {
+      r.status = o.reply.status;
+      r.error = o.reply.error;
+      continue;
+    }
     finish(st, r, o.reply, o.change);
     if (!o.reply.ok()) continue;
     switch (changes[k].op) {
