@@ -613,22 +613,33 @@ class http_session : public connection, public std::enable_shared_from_this<http
       for (const auto& c : incoming)
         if (!c.temp_file.empty()) ::unlink(c.temp_file.c_str());
     };
-    size_t offset = newline + 1;
+    // Every path is checked before any temp file exists (an answer may
+    // reach the client before this handler returns).
     for (auto& change : *changes) {
       auto path = sync_path(change.meta.path, false);
-      if (!path) return drop_temps();
+      if (!path) return;
+      change.meta.path = *path;
+    }
+    uint64_t upload_bytes = 0;
+    for (const auto& change : *changes) {
+      if (change.op != batch_change::upload) continue;
+      if (change.meta.size > body.size())  // also keeps the sum from wrapping
+        return reject(400, "the batch body is shorter than its manifest says", false);
+      upload_bytes += change.meta.size;
+    }
+    if (upload_bytes != body.size() - (newline + 1))
+      return reject(400, std::string("the batch body is ") +
+                             (upload_bytes > body.size() - (newline + 1) ? "shorter" : "longer") +
+                             " than its manifest says", false);
+    size_t offset = newline + 1;
+    for (auto& change : *changes) {
       incoming_change c;
       c.entry = change.meta;
-      c.entry.path = *path;
       c.entry.origin = defaults.entry.origin;
       c.entry.sequence = 0;
       c.version_given = !change.meta.version.empty();
       switch (change.op) {
         case batch_change::upload: {
-          if (body.size() - offset < change.meta.size) {
-            drop_temps();
-            return reject(400, "the batch body is shorter than its manifest says", false);
-          }
           auto bytes = body.substr(offset, change.meta.size);
           offset += change.meta.size;
           c.entry.is_dir = c.entry.deleted = false;
@@ -637,7 +648,7 @@ class http_session : public connection, public std::enable_shared_from_this<http
                         std::to_string(server_->temp_counter++);
           if (!write_whole_file(c.temp_file, bytes)) {
             ::unlink(c.temp_file.c_str());
-            drop_temps();
+            drop_temps();  // before answering: the client may look right away
             return reject(500, "cannot write upload temp file: " + std::string(std::strerror(errno)), false);
           }
           c.content_sha256 = sha256_hex(std::string(bytes));
@@ -658,10 +669,6 @@ class http_session : public connection, public std::enable_shared_from_this<http
           break;
       }
       incoming.push_back(std::move(c));
-    }
-    if (offset != body.size()) {
-      drop_temps();
-      return reject(400, "the batch body is longer than its manifest says", false);
     }
     auto self = shared_from_this();
     ask<std::vector<change_result>>(

@@ -93,3 +93,71 @@ TEST(Json, QuoteEscapesControlCharacters) {
   EXPECT_EQ(json::quote("a\"b\\c\n\x01"), "\"a\\\"b\\\\c\\n\\u0001\"");
   EXPECT_EQ(json::error_body("bad"), "{\"error\":\"bad\"}");
 }
+
+TEST(Json, BatchManifestResultsAndObjectSizesRoundTrip) {
+  std::vector<batch_change> changes(4);
+  changes[0].op = batch_change::upload;
+  changes[0].meta.path = "a b/ü.txt";
+  changes[0].meta.sha256 = std::string(64, 'e');
+  changes[0].meta.size = 3;
+  changes[0].meta.mtime_ns = 1700000000123456789;
+  changes[0].meta.version.set("c1", 4);
+  changes[0].content = "abc";  // not part of the manifest
+  changes[1].op = batch_change::link;
+  changes[1].meta.path = "copy";
+  changes[1].meta.sha256 = std::string(64, 'f');
+  changes[2].op = batch_change::mkdir;
+  changes[2].meta.path = "dir";
+  changes[2].meta.is_dir = true;
+  changes[3].op = batch_change::remove;
+  changes[3].meta.path = "gone";
+  changes[3].meta.deleted = true;
+  auto manifest = json::batch_manifest_json(changes);
+  EXPECT_EQ(manifest.find('\n'), std::string::npos) << "the manifest must be one line";
+  EXPECT_EQ(manifest.find("abc"), std::string::npos);
+  std::string error;
+  auto parsed = json::parse_batch_manifest(manifest, &error);
+  ASSERT_TRUE(parsed) << error;
+  ASSERT_EQ(parsed->size(), 4u);
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ((*parsed)[i].op, changes[i].op) << i;
+    EXPECT_EQ((*parsed)[i].meta.path, changes[i].meta.path) << i;
+    EXPECT_EQ((*parsed)[i].meta.sha256, changes[i].meta.sha256) << i;
+    EXPECT_EQ((*parsed)[i].meta.version, changes[i].meta.version) << i;
+    EXPECT_EQ((*parsed)[i].meta.mtime_ns, changes[i].meta.mtime_ns) << i;
+    EXPECT_TRUE((*parsed)[i].content.empty());
+  }
+
+  std::vector<change_result> results(2);
+  results[0].kind = "fast_forward";
+  results[0].entry = changes[0].meta;
+  results[1].status = 409;
+  results[1].kind = "stale";
+  results[1].error = "the hub holds a newer version of copy";
+  results[1].entry.path = "copy";
+  auto outcomes = json::parse_batch_results(json::batch_results_json(results), &error);
+  ASSERT_TRUE(outcomes) << error;
+  ASSERT_EQ(outcomes->size(), 2u);
+  EXPECT_EQ((*outcomes)[0].reply.status, 200);
+  EXPECT_EQ((*outcomes)[0].change.kind, "fast_forward");
+  EXPECT_EQ((*outcomes)[0].change.entry.path, "a b/ü.txt");
+  EXPECT_EQ((*outcomes)[0].change.entry.version.get("c1"), 4u);
+  EXPECT_EQ((*outcomes)[1].reply.status, 409);
+  EXPECT_EQ((*outcomes)[1].reply.error, "the hub holds a newer version of copy");
+
+  auto sizes = json::parse_objects_sizes(json::objects_sizes_json({5, std::nullopt, 0}), &error);
+  ASSERT_TRUE(sizes) << error;
+  EXPECT_EQ(*sizes, (std::vector<std::optional<uint64_t>>{5, std::nullopt, 0}));
+  auto wanted = json::parse_objects_request("{\"sha256\":[\"x\",\"y\"]}", &error);
+  ASSERT_TRUE(wanted) << error;
+  EXPECT_EQ(*wanted, (std::vector<std::string>{"x", "y"}));
+
+  for (const char* bad : {"{\"changes\":5}", "{}", "{\"changes\":[{\"op\":\"upload\"}]}",
+                          "{\"changes\":[{\"op\":\"rename\",\"path\":\"a\"}]}", "[1]"}) {
+    error.clear();
+    EXPECT_FALSE(json::parse_batch_manifest(bad, &error)) << bad;
+    EXPECT_FALSE(error.empty()) << bad;
+  }
+  EXPECT_FALSE(json::parse_objects_request("{\"sha256\":[1]}", &error));
+  EXPECT_FALSE(json::parse_objects_sizes("{\"sizes\":[-1]}", &error));
+}

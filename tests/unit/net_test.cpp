@@ -25,6 +25,7 @@
 #include "actors/conflict_resolver.h"
 #include "actors/file_store.h"
 #include "net/http_server.h"
+#include "net/json.h"
 #include "storage/sha256.h"
 #include "temp_dir.h"
 
@@ -167,6 +168,7 @@ struct hub_edge : ::testing::Test {
     edge.store = store;
     edge.registry = registry;
     edge.upload_temp_dir = (dir.path / "tmp").string();
+    edge.objects_dir = (dir.path / "objects").string();
     if (tweak) tweak(edge);
     server->enable_hub(edge);
     std::string error;
@@ -405,4 +407,143 @@ TEST(admin_edge, ServesOnlyHealthAndInspect) {
   }
   caf::anon_send_exit(resolver, caf::exit_reason::user_shutdown);
   sys.await_all_actors_done();
+}
+
+namespace {
+
+batch_change change_of(batch_change::op_kind op, const std::string& path, const std::string& content = "",
+                       const std::string& version = "") {
+  batch_change c;
+  c.op = op;
+  c.meta.path = path;
+  c.meta.size = content.size();
+  c.meta.sha256 = op == batch_change::upload || op == batch_change::link ? sha256_hex(content) : "";
+  c.meta.mtime_ns = 1700000000000000000;
+  if (!version.empty()) c.meta.version = *version_vector::parse(version);
+  if (op == batch_change::upload) c.content = content;
+  return c;
+}
+
+// The wire form of POST /batch: the manifest line, then every upload's bytes.
+std::string batch_body(const std::vector<batch_change>& changes) {
+  auto body = json::batch_manifest_json(changes) + "\n";
+  for (const auto& c : changes)
+    if (c.op == batch_change::upload) body += c.content;
+  return body;
+}
+
+}  // namespace
+
+TEST_F(hub_edge, BatchCommitsChangesInOrderAndObjectsComeBackInOneAnswer) {
+  start();
+  auto id = register_client("laptop");
+  const auto big = random_bytes(200000, 11);
+  auto first = request(port, http::verb::post, "/batch",
+                       batch_body({change_of(batch_change::mkdir, "docs"),
+                                   change_of(batch_change::upload, "docs/a.txt", "hello"),
+                                   change_of(batch_change::upload, "docs/big.bin", big),
+                                   change_of(batch_change::upload, "empty.txt", ""),
+                                   change_of(batch_change::link, "copy.bin", "never uploaded")}),
+                       {{"X-Client-Id", id}});
+  ASSERT_EQ(first.status, 200) << first.body;
+  std::string error;
+  auto results = json::parse_batch_results(first.body, &error);
+  ASSERT_TRUE(results) << error;
+  ASSERT_EQ(results->size(), 5u);
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ((*results)[i].reply.status, 200) << i << " " << first.body;
+    EXPECT_EQ((*results)[i].change.kind, "fast_forward") << i;
+    EXPECT_EQ((*results)[i].change.entry.version.get(id), 1u) << i;
+  }
+  EXPECT_TRUE((*results)[0].change.entry.is_dir);
+  EXPECT_EQ((*results)[2].change.entry.sha256, sha256_hex(big));
+  EXPECT_EQ((*results)[4].reply.status, 404) << "a link to unknown content is refused, the rest is kept";
+  EXPECT_TRUE(temp_dir_empty());
+
+  // The second batch links to content the hub now has, deletes, and
+  // carries an edit concurrent with the hub's version (a conflict).
+  auto second = request(port, http::verb::post, "/batch",
+                        batch_body({change_of(batch_change::link, "copy.bin", big),
+                                    change_of(batch_change::remove, "docs/a.txt", "", id + ":2"),
+                                    change_of(batch_change::upload, "docs/big.bin", "older", "someone:1")}),
+                        {{"X-Client-Id", id}});
+  ASSERT_EQ(second.status, 200) << second.body;
+  results = json::parse_batch_results(second.body, &error);
+  ASSERT_TRUE(results) << error;
+  ASSERT_EQ(results->size(), 3u);
+  EXPECT_EQ((*results)[0].reply.status, 200);
+  EXPECT_EQ((*results)[0].change.entry.sha256, sha256_hex(big));
+  EXPECT_EQ((*results)[1].reply.status, 200);
+  EXPECT_TRUE((*results)[1].change.entry.deleted);
+  EXPECT_EQ((*results)[2].change.kind, "conflict") << "concurrent versions keep both";
+  EXPECT_TRUE(temp_dir_empty());
+
+  auto copy = request(port, http::verb::get, "/download/copy.bin");
+  ASSERT_EQ(copy.status, 200);
+  EXPECT_TRUE(copy.body == big);
+  EXPECT_EQ(request(port, http::verb::get, "/download/docs/a.txt").status, 404);
+
+  // Many objects in one answer: sizes first, then the bytes in order;
+  // unknown content is null.
+  const std::string unknown(64, 'a');
+  auto objects = request(port, http::verb::post, "/objects",
+                         "{\"sha256\":[\"" + sha256_hex(big) + "\",\"" + unknown + "\",\"" + sha256_hex("hello") + "\"]}");
+  ASSERT_EQ(objects.status, 200) << objects.body;
+  auto newline = objects.body.find('\n');
+  ASSERT_NE(newline, std::string::npos);
+  auto sizes = json::parse_objects_sizes(objects.body.substr(0, newline), &error);
+  ASSERT_TRUE(sizes) << error;
+  ASSERT_EQ(sizes->size(), 3u);
+  EXPECT_EQ((*sizes)[0], std::optional<uint64_t>(big.size()));
+  EXPECT_FALSE((*sizes)[1]);
+  EXPECT_EQ((*sizes)[2], std::optional<uint64_t>(5));
+  EXPECT_TRUE(objects.body.substr(newline + 1) == big + "hello");
+}
+
+TEST_F(hub_edge, BadBatchesAre400AndLeaveNothingBehind) {
+  start();
+  auto id = register_client("laptop");
+  auto ok_change = change_of(batch_change::upload, "a.txt", "abc");
+  auto manifest = json::batch_manifest_json({ok_change});
+  struct bad_case {
+    const char* why;
+    std::string body;
+  };
+  std::vector<bad_case> cases = {
+      {"no manifest line", manifest},
+      {"not JSON", "{\"changes\":[\n"},
+      {"body shorter than the manifest says", manifest + "\nab"},
+      {"body longer than the manifest says", manifest + "\nabcd"},
+      {"unknown op", "{\"changes\":[{\"op\":\"chmod\",\"path\":\"a\"}]}\n"},
+      {"path escaping the root", batch_body({ok_change, change_of(batch_change::upload, "../x", "abc")})},
+      {"internal path", batch_body({change_of(batch_change::upload, ".syncer/index.db", "abc")})},
+      {"link without sha256", "{\"changes\":[{\"op\":\"link\",\"path\":\"a\"}]}\n"},
+  };
+  for (const auto& c : cases) {
+    auto r = request(port, http::verb::post, "/batch", c.body, {{"X-Client-Id", id}});
+    EXPECT_EQ(r.status, 400) << c.why << ": " << r.body;
+    EXPECT_NE(r.body.find("\"error\""), std::string::npos) << c.why;
+    EXPECT_TRUE(temp_dir_empty()) << c.why;
+  }
+  EXPECT_EQ(request(port, http::verb::get, "/batch").status, 405);
+  EXPECT_EQ(request(port, http::verb::post, "/objects", "{\"sha256\":[\"../../etc/passwd\"]}").status, 400);
+  EXPECT_EQ(request(port, http::verb::post, "/objects", "{}").status, 400);
+
+  // Bytes that do not hash to what the sender announced: that change is
+  // refused (422), the others in the batch are taken.
+  auto lying = ok_change;
+  lying.meta.path = "b.txt";
+  lying.meta.sha256 = sha256_hex("something else");
+  auto r = request(port, http::verb::post, "/batch", batch_body({ok_change, lying}), {{"X-Client-Id", id}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  std::string error;
+  auto results = json::parse_batch_results(r.body, &error);
+  ASSERT_TRUE(results) << error;
+  ASSERT_EQ(results->size(), 2u);
+  EXPECT_EQ((*results)[0].reply.status, 200);
+  EXPECT_EQ((*results)[1].reply.status, 422);
+  EXPECT_TRUE(temp_dir_empty());
+  EXPECT_EQ(request(port, http::verb::get, "/download/a.txt").body, "abc");
+  EXPECT_EQ(request(port, http::verb::get, "/download/b.txt").status, 404);
+  EXPECT_EQ(request(port, http::verb::get, "/health").status, 200);
 }

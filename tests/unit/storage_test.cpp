@@ -303,3 +303,65 @@ TEST(ClientIndex, ReadOnlyOpenOfMissingFileFails) {
   EXPECT_NE(error.find(file), std::string::npos) << error;
   EXPECT_FALSE(fs::exists(file)) << "a read-only open must not create the index";
 }
+
+TEST(ObjectStore, CommitManyFlushesOnceAndReportsPerObject) {
+  temp_dir dir("syncer-store-many");
+  object_store store(dir.path.string());
+  std::vector<std::pair<std::string, std::string>> batch;
+  std::vector<std::string> contents = {"one", "two", "three", "two"};  // the same content twice
+  for (const auto& c : contents) {
+    auto temp = store.new_temp_path();
+    write_file(temp, c);
+    batch.emplace_back(temp, sha256_hex(c));
+  }
+  auto bad_temp = store.new_temp_path();
+  write_file(bad_temp, "x");
+  batch.emplace_back(bad_temp, "not-a-sha");
+  auto errors = store.commit_many(batch);
+  ASSERT_EQ(errors.size(), 5u);
+  for (size_t i = 0; i < contents.size(); ++i) {
+    EXPECT_TRUE(errors[i].empty()) << i << ": " << errors[i];
+    std::ifstream in(store.object_path(sha256_hex(contents[i])), std::ios::binary);
+    std::string got((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(got, contents[i]);
+    EXPECT_FALSE(fs::exists(batch[i].first)) << "temp files are moved or dropped";
+  }
+  EXPECT_NE(errors[4].find("invalid sha256"), std::string::npos) << errors[4];
+  // Again, with every object already there: nothing to do, temps dropped.
+  std::vector<std::pair<std::string, std::string>> again;
+  for (const auto& c : contents) {
+    auto temp = store.new_temp_path();
+    write_file(temp, c);
+    again.emplace_back(temp, sha256_hex(c));
+  }
+  for (const auto& e : store.commit_many(again)) EXPECT_TRUE(e.empty()) << e;
+  for (const auto& [temp, sha] : again) EXPECT_FALSE(fs::exists(temp));
+}
+
+TEST(ServerDb, BatchIsOneTransactionThatCanBeRolledBack) {
+  temp_dir dir("syncer-db-batch");
+  std::string error;
+  auto db = server_db::open((dir.path / "meta.db").string(), &error);
+  ASSERT_TRUE(db) << error;
+  db->begin_batch();
+  std::vector<file_entry> first = {entry("a", "1", "c", 1), entry("b", "2", "c", 1)};
+  db->put_files(first);
+  db->log_event(1, "c", "fast_forward", "a", "x");
+  EXPECT_TRUE(db->get_file("a")) << "a batch reads its own writes";
+  db->rollback_batch();
+  EXPECT_FALSE(db->get_file("a"));
+  EXPECT_EQ(db->file_count(true), 0u);
+  EXPECT_EQ(db->last_sequence(), 0u);
+
+  db->begin_batch();
+  db->put_files(first);
+  std::vector<file_entry> second = {entry("c", "3", "c", 1)};
+  db->put_files(second);
+  db->commit_batch();
+  db.reset();
+  db = server_db::open((dir.path / "meta.db").string(), &error);
+  ASSERT_TRUE(db) << error;
+  EXPECT_EQ(db->file_count(false), 3u);
+  EXPECT_EQ(db->last_sequence(), 3u);
+  EXPECT_EQ(db->get_file("c")->sequence, 3u);
+}
