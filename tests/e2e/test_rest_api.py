@@ -208,5 +208,50 @@ def test_api_keys():
     assert status == 200
 
 
+def test_batches():
+    """POST /batch with a plain HTTP client (the wire form documented in
+    docs/api.md), then POST /objects; bad batches are 400 and store nothing."""
+    base = workdir("rest-batch")
+    server = Server(base)
+    port = server.port
+    _, body, _ = json_request("POST", port, "/register", {"client_name": "laptop"})
+    laptop = body["client_id"]
+    files = {"notes/a.txt": b"alpha\n", "notes/b.bin": os.urandom(70_000), "empty": b""}
+    changes = [{"op": "mkdir", "path": "notes"}]
+    changes += [{"op": "upload", "path": p, "sha256": sha(d), "size": len(d), "mtime": 1700000000000000000}
+                for p, d in files.items()]
+    payload = json.dumps({"changes": changes}).encode() + b"\n" + b"".join(files.values())
+    status, body, _ = request("POST", port, "/batch", payload, {"X-Client-Id": laptop})
+    assert status == 200, body
+    results = json.loads(body)["results"]
+    assert [r["status"] for r in results] == [200, 200, 200, 200], results
+    assert [r["result"] for r in results] == ["fast_forward"] * 4, results
+    assert results[0]["type"] == "dir" and results[2]["sha256"] == sha(files["notes/b.bin"]), results
+    for path, data in files.items():
+        status, got, _ = request("GET", port, "/download/" + path)
+        assert status == 200 and got == data, path
+
+    wanted = [sha(files["notes/a.txt"]), "0" * 64, sha(files["notes/b.bin"])]
+    status, got, _ = request("POST", port, "/objects", json.dumps({"sha256": wanted}))
+    assert status == 200
+    line, rest = got.split(b"\n", 1)
+    assert json.loads(line) == {"sizes": [6, None, 70_000]}, line
+    assert rest == files["notes/a.txt"] + files["notes/b.bin"]
+
+    before = json_request("GET", port, "/files")[1]["files"]
+    for bad in [json.dumps({"changes": changes}).encode(),  # no manifest line end
+                payload + b"x",  # longer than the manifest says
+                payload[:-1],  # shorter
+                json.dumps({"changes": [{"op": "upload", "path": "../escape", "size": 0}]}).encode() + b"\n",
+                b'{"changes":[{"op":"move","path":"x"}]}\n']:
+        status, body, _ = request("POST", port, "/batch", bad, {"X-Client-Id": laptop})
+        assert_json_error(status, body, 400)
+    assert json_request("GET", port, "/files")[1]["files"] == before, "a refused batch stores nothing"
+    assert os.listdir(os.path.join(server.data_dir, "tmp")) == [], "a refused batch leaves no temp file"
+    assert_json_error(*request("POST", port, "/objects", '{"sha256":["nope"]}')[:2], 400)
+    assert server.health()
+    server.stop()
+
+
 if __name__ == "__main__":
-    run([test_endpoints, test_bad_input, test_api_keys])
+    run([test_endpoints, test_bad_input, test_api_keys, test_batches])
