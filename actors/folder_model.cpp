@@ -1,6 +1,7 @@
 #include "actors/folder_model.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -389,24 +390,47 @@ void on_download_result(self_ptr self, const download_job& job, const download_r
   if (st.deferred.erase(path)) examine(st, path);
 }
 
-void scan_tree(folder_state& st, const std::string& rel, std::unordered_set<std::string>& seen) {
+// True when the index already holds what `sb` shows for `path`: an
+// unchanged file (same size and mtime) or a known folder.
+bool unchanged_on_disk(folder_state& st, const std::string& path, const struct stat& sb, bool* in_index) {
+  auto previous = st.index->get(path);
+  *in_index = previous && !previous->deleted;
+  if (!*in_index) return false;
+  if (S_ISDIR(sb.st_mode)) return previous->is_dir;
+  return S_ISREG(sb.st_mode) && !previous->is_dir && previous->size == static_cast<uint64_t>(sb.st_size) &&
+         previous->mtime_ns == mtime_ns(sb);
+}
+
+struct scan_counts {
+  size_t on_disk = 0;
+  size_t known = 0;  // on disk and live in the index
+};
+
+// Walks the folder with one fstatat() per entry, relative to its open
+// folder (no path walk from the root per file). Unchanged files and known
+// folders stop here; everything else is examined.
+void scan_tree(folder_state& st, const std::string& rel, scan_counts& counts) {
   std::string full = rel.empty() ? st.config.root : st.config.root + "/" + rel;
   DIR* dir = ::opendir(full.c_str());
   if (!dir) return;
+  int fd = ::dirfd(dir);
   while (auto* ent = ::readdir(dir)) {
-    std::string name = ent->d_name;
-    if (name == "." || name == "..") continue;
-    std::string child = rel.empty() ? name : rel + "/" + name;
+    const char* name = ent->d_name;
+    if (name[0] == '.' && (name[1] == 0 || (name[1] == '.' && name[2] == 0))) continue;
+    std::string child = rel.empty() ? std::string(name) : rel + "/" + name;
     if (is_internal_path(child)) continue;
-    bool is_dir = ent->d_type == DT_DIR;
-    if (ent->d_type == DT_UNKNOWN) {
-      struct stat sb {};
-      is_dir = ::lstat((st.config.root + "/" + child).c_str(), &sb) == 0 && S_ISDIR(sb.st_mode);
+    struct stat sb {};
+    if (::fstatat(fd, name, &sb, AT_SYMLINK_NOFOLLOW) != 0) {
+      examine(st, child);  // vanished meanwhile: the examination sees it gone
+      continue;
     }
+    bool is_dir = S_ISDIR(sb.st_mode);
     if (skipped(st, child, is_dir)) continue;
-    seen.insert(child);
-    examine(st, child);
-    if (is_dir) scan_tree(st, child, seen);
+    ++counts.on_disk;
+    bool in_index = false;
+    if (!unchanged_on_disk(st, child, sb, &in_index) || st.downloading.count(child)) examine(st, child);
+    if (in_index) ++counts.known;
+    if (is_dir) scan_tree(st, child, counts);
   }
   ::closedir(dir);
 }
@@ -418,11 +442,20 @@ void full_scan(self_ptr self) {
   ++st.scans;
   st.scanning = true;
   st.resync_wanted = true;
-  std::unordered_set<std::string> seen;
-  scan_tree(st, "", seen);
-  for (const auto& e : st.index->all())
-    if (!e.deleted && !seen.count(e.path)) examine(st, e.path);
-  log::info("folder-model", "scan: " + std::to_string(seen.size()) + " paths on disk, " +
+  scan_counts counts;
+  st.index->begin_batch();  // one read transaction for every lookup
+  scan_tree(st, "", counts);
+  // Deletions: index entries not on disk. Only looked for when the live
+  // entries outnumber the paths found on disk that the index knows.
+  if (st.index->count(false) != counts.known) {
+    for (const auto& e : st.index->all()) {
+      if (e.deleted) continue;
+      struct stat sb {};
+      if (::lstat((st.config.root + "/" + e.path).c_str(), &sb) != 0) examine(st, e.path);
+    }
+  }
+  st.index->end_batch();
+  log::info("folder-model", "scan: " + std::to_string(counts.on_disk) + " paths on disk, " +
                                 std::to_string(st.to_examine.size()) + " to examine");
 }
 
@@ -457,12 +490,17 @@ void resync(self_ptr self) {
 // Moves work from the queues to the workers, within the in-flight limits.
 void pump(self_ptr self) {
   auto& st = self->state;
+  // One index transaction for the whole pass: a scan looks up every path,
+  // and outside a transaction each lookup takes and drops SQLite's locks.
+  bool examine_batch = st.to_examine.size() > 16;
+  if (examine_batch) st.index->begin_batch();
   while (!st.to_examine.empty() && st.hash_in_flight + st.to_hash.size() < max_hash_pending) {
     auto path = st.to_examine.front();
     st.to_examine.pop_front();
     st.examine_queued.erase(path);
     look_at(self, path);
   }
+  if (examine_batch) st.index->end_batch();
   while (!st.to_hash.empty() && st.hash_requests < max_hash_requests) {
     auto n = std::min(st.to_hash.size(), max_hash_batch);
     std::vector<std::string> batch(st.to_hash.begin(), st.to_hash.begin() + static_cast<std::ptrdiff_t>(n));
