@@ -52,6 +52,19 @@ client_registry_actor spawn_client_registry(caf::actor_system& sys) {
             }
           }
         },
+        [self](notify_atom, const std::vector<hub_event>& events) {
+          self->state.events_in += static_cast<int64_t>(events.size());
+          for (const auto& [client_id, sinks] : self->state.sessions) {
+            std::vector<hub_event> for_client;
+            for (const auto& ev : events)
+              if (ev.entry.origin.empty() || client_id != ev.entry.origin) for_client.push_back(ev);
+            if (for_client.empty()) continue;
+            for (const auto& sink : sinks) {
+              self->send(sink, hub_event_atom::value, for_client);
+              self->state.events_sent += static_cast<int64_t>(for_client.size());
+            }
+          }
+        },
         [self](inspect_atom) {
           actor_state st;
           st.name = "client-registry";

@@ -13,7 +13,9 @@
 namespace syncer {
 
 // Receives events for one connected client (implemented by net/).
-using session_sink_actor = caf::typed_actor<caf::reacts_to<hub_event_atom, hub_event>>;
+using session_sink_actor = caf::typed_actor<caf::reacts_to<hub_event_atom, hub_event>,
+                                            // many at once (a batch), in order
+                                            caf::reacts_to<hub_event_atom, std::vector<hub_event>>>;
 
 using client_registry_actor = caf::typed_actor<
     // A WebSocket session of `client_id` opened / closed.
@@ -21,6 +23,8 @@ using client_registry_actor = caf::typed_actor<
     caf::reacts_to<detach_atom, std::string, session_sink_actor>,
     // Fan out one event to every live session except the origin's.
     caf::reacts_to<notify_atom, hub_event>,
+    // The events of one batch: one message per session, not per event.
+    caf::reacts_to<notify_atom, std::vector<hub_event>>,
     caf::replies_to<inspect_atom>::with<actor_state>>;
 
 client_registry_actor spawn_client_registry(caf::actor_system& sys);

@@ -256,7 +256,12 @@ std::vector<change_result> apply_all(self_ptr self, std::vector<incoming_change>
                                 (changes.front().entry.origin.empty() ? "anonymous" : changes.front().entry.origin) +
                                 ": " + summary + " (objects " + ms(t1 - t0) + " ms, metadata " + ms(t2 - t1) + " ms)");
   }
-  for (auto& ev : events) self->send(st.registry, notify_atom::value, std::move(ev));
+  // A batch's events travel as one message per session; a single change's
+  // (one event, or two for a conflict) one by one.
+  if (changes.size() == 1)
+    for (auto& ev : events) self->send(st.registry, notify_atom::value, std::move(ev));
+  else if (!events.empty())
+    self->send(st.registry, notify_atom::value, std::move(events));
   return results;
 }
 

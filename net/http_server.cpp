@@ -208,6 +208,15 @@ class ws_session : public connection, public std::enable_shared_from_this<ws_ses
               if (auto s = weak.lock()) s->deliver(std::move(text));
             });
           },
+          [weak, exec](hub_event_atom, const std::vector<hub_event>& events) {
+            auto texts = std::make_shared<std::vector<std::string>>();
+            texts->reserve(events.size());
+            for (const auto& ev : events) texts->push_back(json::event_json(ev));
+            asio::post(exec, [weak, texts]() {
+              if (auto s = weak.lock())
+                for (auto& text : *texts) s->deliver(std::move(text));
+            });
+          },
       };
     });
     {
@@ -338,7 +347,7 @@ class http_session : public connection, public std::enable_shared_from_this<http
   // --data-binary @big) gets the interim answer instead of waiting 1 s.
   template <class Parser, class Handler>
   void read_body(Parser& parser, Handler handler) {
-    if (!parser.is_done()) buffer_.reserve(64 * 1024);
+    if (!parser.is_done()) buffer_.reserve(256 * 1024);
     if (!beast::iequals(parser.get()[http::field::expect], "100-continue") || parser.is_done())
       return http::async_read(stream_, buffer_, parser, std::move(handler));
     auto interim = std::make_shared<http::response<http::empty_body>>(http::status::continue_, version_);

@@ -164,6 +164,32 @@ TEST_F(hub_actors, RegistryFansOutToEveryoneButTheOrigin) {
   EXPECT_FALSE(alice_got) << "the origin must not get its own change back";
 }
 
+TEST_F(hub_actors, BatchEventsReachEachSessionAsOneMessageWithoutTheOriginsOwn) {
+  caf::scoped_actor alice{*sys};
+  caf::scoped_actor bob{*sys};
+  caf::anon_send(registry, attach_atom::value, std::string("alice"), caf::actor_cast<session_sink_actor>(alice));
+  caf::anon_send(registry, attach_atom::value, std::string("bob"), caf::actor_cast<session_sink_actor>(bob));
+  auto event = [](const std::string& path, const std::string& origin) {
+    hub_event ev{"file_changed", file_entry{}};
+    ev.entry.path = path;
+    ev.entry.origin = origin;
+    return ev;
+  };
+  caf::anon_send(registry, notify_atom::value,
+                 std::vector<hub_event>{event("a", "alice"), event("b", "bob"), event("c", "alice")});
+  std::vector<std::string> bob_paths, alice_paths;
+  bob->receive([&](hub_event_atom, const std::vector<hub_event>& evs) {
+                 for (const auto& ev : evs) bob_paths.push_back(ev.entry.path);
+               },
+               caf::after(5s) >> [] {});
+  alice->receive([&](hub_event_atom, const std::vector<hub_event>& evs) {
+                   for (const auto& ev : evs) alice_paths.push_back(ev.entry.path);
+                 },
+                 caf::after(5s) >> [] {});
+  EXPECT_EQ(bob_paths, (std::vector<std::string>{"a", "c"}));
+  EXPECT_EQ(alice_paths, (std::vector<std::string>{"b"}));
+}
+
 namespace {
 
 actor_state inspect_of(caf::actor_system& sys, const caf::actor& target) {
@@ -233,7 +259,7 @@ TEST_F(hub_actors, ConflictEventsReachTheUploaderToo) {
 
 TEST_F(hub_actors, RegistryForgetsSessionsThatEnd) {
   auto sink = sys->spawn([](session_sink_actor::pointer) -> session_sink_actor::behavior_type {
-    return {[](hub_event_atom, const hub_event&) {}};
+    return {[](hub_event_atom, const hub_event&) {}, [](hub_event_atom, const std::vector<hub_event>&) {}};
   });
   caf::anon_send(registry, attach_atom::value, std::string("c1"), sink);
   caf::anon_send(registry, attach_atom::value, std::string("c1"), sink);  // a second session of the same client
