@@ -390,26 +390,27 @@ void on_download_result(self_ptr self, const download_job& job, const download_r
   if (st.deferred.erase(path)) examine(st, path);
 }
 
+struct scan_context {
+  std::unordered_map<std::string, client_index::disk_view> known;  // live index entries
+  size_t on_disk = 0;
+  size_t known_on_disk = 0;  // paths found on disk that are live in the index
+};
+
 // True when the index already holds what `sb` shows for `path`: an
 // unchanged file (same size and mtime) or a known folder.
-bool unchanged_on_disk(folder_state& st, const std::string& path, const struct stat& sb, bool* in_index) {
-  auto previous = st.index->get(path);
-  *in_index = previous && !previous->deleted;
-  if (!*in_index) return false;
-  if (S_ISDIR(sb.st_mode)) return previous->is_dir;
-  return S_ISREG(sb.st_mode) && !previous->is_dir && previous->size == static_cast<uint64_t>(sb.st_size) &&
-         previous->mtime_ns == mtime_ns(sb);
+bool unchanged_on_disk(scan_context& ctx, const std::string& path, const struct stat& sb) {
+  auto it = ctx.known.find(path);
+  if (it == ctx.known.end()) return false;
+  ++ctx.known_on_disk;
+  const auto& v = it->second;
+  if (S_ISDIR(sb.st_mode)) return v.is_dir;
+  return S_ISREG(sb.st_mode) && !v.is_dir && v.size == static_cast<uint64_t>(sb.st_size) && v.mtime_ns == mtime_ns(sb);
 }
-
-struct scan_counts {
-  size_t on_disk = 0;
-  size_t known = 0;  // on disk and live in the index
-};
 
 // Walks the folder with one fstatat() per entry, relative to its open
 // folder (no path walk from the root per file). Unchanged files and known
 // folders stop here; everything else is examined.
-void scan_tree(folder_state& st, const std::string& rel, scan_counts& counts) {
+void scan_tree(folder_state& st, const std::string& rel, scan_context& ctx) {
   std::string full = rel.empty() ? st.config.root : st.config.root + "/" + rel;
   DIR* dir = ::opendir(full.c_str());
   if (!dir) return;
@@ -426,11 +427,9 @@ void scan_tree(folder_state& st, const std::string& rel, scan_counts& counts) {
     }
     bool is_dir = S_ISDIR(sb.st_mode);
     if (skipped(st, child, is_dir)) continue;
-    ++counts.on_disk;
-    bool in_index = false;
-    if (!unchanged_on_disk(st, child, sb, &in_index) || st.downloading.count(child)) examine(st, child);
-    if (in_index) ++counts.known;
-    if (is_dir) scan_tree(st, child, counts);
+    ++ctx.on_disk;
+    if (!unchanged_on_disk(ctx, child, sb) || st.downloading.count(child)) examine(st, child);
+    if (is_dir) scan_tree(st, child, ctx);
   }
   ::closedir(dir);
 }
@@ -442,20 +441,18 @@ void full_scan(self_ptr self) {
   ++st.scans;
   st.scanning = true;
   st.resync_wanted = true;
-  scan_counts counts;
-  st.index->begin_batch();  // one read transaction for every lookup
-  scan_tree(st, "", counts);
-  // Deletions: index entries not on disk. Only looked for when the live
-  // entries outnumber the paths found on disk that the index knows.
-  if (st.index->count(false) != counts.known) {
-    for (const auto& e : st.index->all()) {
-      if (e.deleted) continue;
+  scan_context ctx;
+  ctx.known = st.index->live_disk_views();
+  scan_tree(st, "", ctx);
+  // Deletions: live index entries not on disk. Only looked for when some
+  // were not found by the walk.
+  if (ctx.known_on_disk != ctx.known.size()) {
+    for (const auto& [path, view] : ctx.known) {
       struct stat sb {};
-      if (::lstat((st.config.root + "/" + e.path).c_str(), &sb) != 0) examine(st, e.path);
+      if (::lstat((st.config.root + "/" + path).c_str(), &sb) != 0) examine(st, path);
     }
   }
-  st.index->end_batch();
-  log::info("folder-model", "scan: " + std::to_string(counts.on_disk) + " paths on disk, " +
+  log::info("folder-model", "scan: " + std::to_string(ctx.on_disk) + " paths on disk, " +
                                 std::to_string(st.to_examine.size()) + " to examine");
 }
 

@@ -108,6 +108,19 @@ void client_index::set_meta(const std::string& key, const std::string& value) {
   q.exec();
 }
 
+std::unordered_map<std::string, client_index::disk_view> client_index::live_disk_views() {
+  SQLite::Statement q(*db_, "SELECT path, size, mtime_ns, is_dir FROM entries WHERE deleted = 0");
+  std::unordered_map<std::string, disk_view> out;
+  while (q.executeStep()) {
+    disk_view v;
+    v.size = static_cast<uint64_t>(q.getColumn(1).getInt64());
+    v.mtime_ns = q.getColumn(2).getInt64();
+    v.is_dir = q.getColumn(3).getInt() != 0;
+    out.emplace(q.getColumn(0).getString(), v);
+  }
+  return out;
+}
+
 size_t client_index::count(bool include_deleted) {
   SQLite::Statement q(*db_, include_deleted ? "SELECT COUNT(*) FROM entries"
                                             : "SELECT COUNT(*) FROM entries WHERE deleted = 0");

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "actors/rules/file_entry.h"
@@ -38,6 +39,15 @@ class client_index {
   void set_meta(const std::string& key, const std::string& value);
 
   size_t count(bool include_deleted);
+
+  // What a scan compares with the disk, for every live (not deleted)
+  // entry, loaded in one query: cheaper than a lookup per path.
+  struct disk_view {
+    uint64_t size = 0;
+    int64_t mtime_ns = 0;
+    bool is_dir = false;
+  };
+  std::unordered_map<std::string, disk_view> live_disk_views();
 
   // Every write between begin_batch() and end_batch() is one SQLite
   // transaction, so recording thousands of downloads costs one commit.
