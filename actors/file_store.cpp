@@ -40,7 +40,7 @@ struct store_state {
   conflict_resolver_actor resolver;
   client_registry_actor registry;
   int64_t commits = 0, uploads = 0, bytes_in = 0, links = 0, deletions = 0, conflicts = 0, stale = 0,
-          syncs = 0, rejected = 0;
+          syncs = 0, incremental_syncs = 0, rejected = 0;
   std::string last_error;
 };
 
@@ -350,8 +350,40 @@ file_store_actor spawn_file_store(caf::actor_system& sys, const file_store_confi
           return c;
         },
         [self](sync_atom, const std::vector<file_entry>& client_entries) {
-          ++self->state.syncs;
-          return plan_sync(client_entries, self->state.db->list_files(true));
+          auto& st = self->state;
+          ++st.syncs;
+          auto sequence = st.db->last_sequence();
+          auto plan = plan_sync(client_entries, st.db->list_files(true));
+          plan.hub_id = st.db->hub_id();
+          plan.sequence = sequence;
+          return plan;
+        },
+        [self](sync_atom, const std::vector<file_entry>& changed, uint64_t since, const std::string& hub_id) {
+          auto& st = self->state;
+          ++st.syncs;
+          auto sequence = st.db->last_sequence();
+          auto id = st.db->hub_id();
+          if (hub_id != id || since > sequence) {
+            // Not our sequence numbers: the client must send everything.
+            sync_plan plan;
+            plan.hub_id = id;
+            plan.sequence = sequence;
+            return plan;
+          }
+          ++st.incremental_syncs;
+          // The hub's side of the comparison: every change after the sync
+          // point, and the current entry of every path the client sent.
+          auto hub_entries = st.db->changes_since(since);
+          std::set<std::string> listed;
+          for (const auto& e : hub_entries) listed.insert(e.path);
+          for (const auto& c : changed)
+            if (!listed.count(c.path))
+              if (auto current = st.db->get_file(c.path)) hub_entries.push_back(*current);
+          auto plan = plan_sync(changed, hub_entries, false);
+          plan.hub_id = id;
+          plan.sequence = sequence;
+          plan.incremental = true;
+          return plan;
         },
         [self](commit_atom, incoming_change c) -> caf::result<change_result> {
           // A single change is a batch of one.
@@ -400,6 +432,7 @@ file_store_actor spawn_file_store(caf::actor_system& sys, const file_store_confi
           out.counters["stale"] = s.stale;
           out.counters["rejected"] = s.rejected;
           out.counters["syncs"] = s.syncs;
+          out.counters["incremental_syncs"] = s.incremental_syncs;
           out.info["data_dir"] = s.objects->root();
           out.info["last_error"] = s.last_error;
           return out;

@@ -25,6 +25,10 @@ using file_store_actor = caf::typed_actor<
     caf::replies_to<client_atom, std::string>::with<std::optional<client_record>>,
     // POST /sync: the client's list -> what each side must send.
     caf::replies_to<sync_atom, std::vector<file_entry>>::with<sync_plan>,
+    // Incremental POST /sync: the client's entries changed since its sync
+    // point (hub id, sequence) -> a plan over those and the hub's changes
+    // since then (a full plan for another hub id or an unknown sequence).
+    caf::replies_to<sync_atom, std::vector<file_entry>, uint64_t, std::string>::with<sync_plan>,
     // upload / link / mkdir / delete
     caf::replies_to<commit_atom, incoming_change>::with<change_result>,
     // POST /batch: many changes of one client, decided in order, stored

@@ -5,9 +5,11 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cstring>
 #include <chrono>
 #include <deque>
 #include <set>
+#include <sstream>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -18,6 +20,7 @@
 #include "actors/log.h"
 #include "actors/rules/path_rules.h"
 #include "storage/client_index.h"
+#include "storage/sha256.h"
 
 namespace syncer {
 namespace {
@@ -46,6 +49,13 @@ constexpr size_t max_batch_entries = 512;
 constexpr uint64_t max_batch_bytes = 4 << 20;
 constexpr uint64_t max_batched_file_bytes = 1 << 20;
 constexpr int max_download_in_flight = 2;
+
+struct sync_point_record {
+  std::string hub_id;
+  uint64_t hub_seq = 0;
+  int64_t local_seq = 0;
+  std::string ignore_fingerprint;
+};
 
 struct folder_state {
   folder_model_config config;
@@ -81,6 +91,11 @@ struct folder_state {
   bool scanning = false;       // a full scan is being hashed
   bool resync_wanted = false;  // run POST /sync when the scan is done / hub is back
   int64_t last_sync_ns = 0;
+  std::optional<sync_point_record> sync_point;
+  std::unordered_set<std::string> refused;  // uploads the hub refused (4xx) since their last local change
+  std::string ignore_fingerprint;  // of the rules the sync point was made under
+  uint64_t newest_hub_seq = 0;     // highest sequence seen in hub events
+  int64_t full_resyncs = 0;
   int64_t last_resync_ns = 0;
   int64_t last_progress_log = 0;
 
@@ -93,6 +108,16 @@ struct folder_state {
 using self_ptr = folder_model_actor::stateful_pointer<folder_state>;
 
 void pump(self_ptr self);
+
+// The sync point: this client was in sync with hub `hub_id` up to its
+// sequence `hub_seq` and with its own index up to `local_seq`. Recorded
+// only after a plan that left nothing to do; the next POST /sync then
+// carries only what changed since (see docs/sync-semantics.md).
+void forget_sync_point(folder_state& st) {
+  st.sync_point.reset();
+  st.index->set_meta("sync_point", "");
+}
+
 
 bool skipped(folder_state& st, const std::string& path, bool is_dir) {
   return is_internal_path(path) || (st.config.is_ignored && st.config.is_ignored(path, is_dir));
@@ -129,6 +154,7 @@ void queue_download(folder_state& st, const file_entry& entry, std::optional<fil
 
 // Records a local edit / creation / deletion as a new version by this client.
 void record_local_version(folder_state& st, file_entry entry, const std::optional<file_entry>& previous) {
+  st.refused.erase(entry.path);
   entry.version = previous ? previous->version : version_vector{};
   entry.version.increment(st.client_id());
   entry.origin = st.client_id();
@@ -289,6 +315,9 @@ void on_upload_result(self_ptr self, const upload_result& r) {
   if (r.status < 200 || r.status >= 300) {
     ++st.failures;
     st.last_error = path + ": " + r.error;
+    // Refused (e.g. 413, 400): not sent again until it changes locally or
+    // the client restarts; the sync point stays before it meanwhile.
+    st.refused.insert(path);
     return;
   }
   ++st.uploads_done;
@@ -337,6 +366,9 @@ void full_scan(self_ptr self);
 void rules_changed(self_ptr self) {
   auto& st = self->state;
   if (st.config.ignore_rules_changed) st.config.ignore_rules_changed();
+  // Paths that stop being ignored may have hub versions older than the
+  // sync point: the next POST /sync must compare everything.
+  forget_sync_point(st);
   log::info("folder-model", "ignore rules changed; rescanning");
   full_scan(self);
 }
@@ -392,6 +424,7 @@ void on_download_result(self_ptr self, const download_job& job, const download_r
 
 struct scan_context {
   std::unordered_map<std::string, client_index::disk_view> known;  // live index entries
+  std::string ignore_files;  // path, size and mtime of every .syncignore seen
   size_t on_disk = 0;
   size_t known_on_disk = 0;  // paths found on disk that are live in the index
 };
@@ -428,6 +461,8 @@ void scan_tree(folder_state& st, const std::string& rel, scan_context& ctx) {
     bool is_dir = S_ISDIR(sb.st_mode);
     if (skipped(st, child, is_dir)) continue;
     ++ctx.on_disk;
+    if (S_ISREG(sb.st_mode) && std::strcmp(name, ".syncignore") == 0)
+      ctx.ignore_files += child + ":" + std::to_string(sb.st_size) + ":" + std::to_string(mtime_ns(sb)) + "\n";
     if (!unchanged_on_disk(ctx, child, sb) || st.downloading.count(child)) examine(st, child);
     if (is_dir) scan_tree(st, child, ctx);
   }
@@ -452,8 +487,41 @@ void full_scan(self_ptr self) {
       if (::lstat((st.config.root + "/" + path).c_str(), &sb) != 0) examine(st, path);
     }
   }
+  // The rules in force: a sync point made under other rules is not
+  // trusted (hub entries that stopped being ignored would be missed).
+  st.ignore_fingerprint = sha256_hex(st.config.ignore_config + "\n--\n" + ctx.ignore_files).substr(0, 16);
+  if (st.sync_point && st.sync_point->ignore_fingerprint != st.ignore_fingerprint) {
+    log::info("folder-model", "ignore rules differ from the last sync point's; the next sync compares everything");
+    forget_sync_point(st);
+  }
   log::info("folder-model", "scan: " + std::to_string(ctx.on_disk) + " paths on disk, " +
                                 std::to_string(st.to_examine.size()) + " to examine");
+}
+
+bool nothing_pending(const folder_state& st) {
+  return !st.scanning && st.to_examine.empty() && st.to_hash.empty() && st.hash_in_flight == 0 &&
+         st.to_upload.empty() && st.large_uploads.empty() && st.uploading.empty() && st.to_download.empty() &&
+         st.large_downloads.empty() && st.downloading.empty() && st.download_in_flight == 0 && st.deferred.empty() &&
+         st.removals_to_retry.empty();
+}
+
+void record_sync_point(folder_state& st, const std::string& hub_id, uint64_t hub_seq, int64_t local_seq) {
+  if (hub_id.empty()) return;  // a hub that does not take part
+  st.sync_point = sync_point_record{hub_id, hub_seq, local_seq, st.ignore_fingerprint};
+  st.index->set_meta("sync_point", hub_id + " " + std::to_string(hub_seq) + " " + std::to_string(local_seq) + " " +
+                                       st.ignore_fingerprint);
+}
+
+void load_sync_point(folder_state& st) {
+  auto text = st.index->get_meta("sync_point");
+  if (!text || text->empty()) return;
+  std::istringstream in(*text);
+  sync_point_record p;
+  std::string fingerprint;
+  if (!(in >> p.hub_id >> p.hub_seq >> p.local_seq)) return;
+  in >> fingerprint;
+  p.ignore_fingerprint = fingerprint;
+  st.sync_point = p;
 }
 
 void resync(self_ptr self) {
@@ -462,7 +530,25 @@ void resync(self_ptr self) {
   st.last_resync_ns = now_ns();
   ++st.resyncs;
   sync_plan plan;
-  auto reply = st.hub->sync(st.index->all(), &plan);
+  int64_t local_mark = st.index->last_local_seq();
+  hub_reply reply;
+  bool incremental = st.sync_point.has_value();
+  if (incremental) {
+    reply = st.hub->sync_since(st.index->changed_since(st.sync_point->local_seq), st.sync_point->hub_seq,
+                               st.sync_point->hub_id, &plan);
+    if (reply.ok() && !plan.incremental) {
+      // Another hub, or one that does not reach back that far: it needs
+      // every entry to plan.
+      log::info("folder-model", "the hub does not know our sync point; sending the whole index");
+      forget_sync_point(st);
+      incremental = false;
+    }
+  }
+  if (!incremental) {
+    plan = sync_plan{};
+    reply = st.hub->sync(st.index->all(), &plan);
+    ++st.full_resyncs;
+  }
   if (!reply.ok()) {
     st.last_error = "sync with hub failed: " + (reply.error.empty() ? "status " + std::to_string(reply.status) : reply.error);
     log::warn("folder-model", st.last_error);
@@ -472,11 +558,12 @@ void resync(self_ptr self) {
   // A path being uploaded right now already carries its newest version
   // (a newer local edit is queued again when that upload answers).
   for (const auto& path : plan.upload)
-    if (!st.uploading.count(path)) queue_upload(st, path);
+    if (!st.uploading.count(path) && !st.refused.count(path)) queue_upload(st, path);
   for (const auto& e : plan.download) apply_hub_entry(st, e);
   for (const auto& e : plan.remove) apply_hub_entry(st, e);
   st.last_sync_ns = now_ns();
   st.index->set_meta("last_sync_ns", std::to_string(st.last_sync_ns));
+  if (nothing_pending(st) && st.refused.empty()) record_sync_point(st, plan.hub_id, plan.sequence, local_mark);
   if (!plan.upload.empty() || !plan.download.empty() || !plan.remove.empty())
     log::info("folder-model", "sync plan: " + std::to_string(plan.upload.size()) + " to upload, " +
                                   std::to_string(plan.download.size()) + " to download, " +
@@ -707,6 +794,7 @@ folder_model_actor spawn_folder_model(caf::actor_system& sys, folder_model_confi
     st.uploader = std::move(uploader);
     st.downloader = std::move(downloader);
     if (auto last = st.index->get_meta("last_sync_ns")) st.last_sync_ns = std::stoll(*last);
+    load_sync_point(st);
     full_scan(self);
     pump(self);
     self->delayed_send(self, milliseconds(500), poll_atom::value);
@@ -734,6 +822,7 @@ folder_model_actor spawn_folder_model(caf::actor_system& sys, folder_model_confi
             return;
           }
           entry.path = *normal;
+          self->state.newest_hub_seq = std::max(self->state.newest_hub_seq, entry.sequence);
           apply_hub_entry(self->state, entry);
           pump(self);
         },
@@ -755,6 +844,13 @@ folder_model_actor spawn_folder_model(caf::actor_system& sys, folder_model_confi
             queue_download(st, job.entry, current);
           }
           st.removals_to_retry.clear();
+          // Once idle, move the sync point up to what was done since the
+          // last one (a small incremental POST /sync), so a restart or a
+          // reconnect has little to compare.
+          if (st.online && !st.resync_wanted && nothing_pending(st) && now_ns() - st.last_resync_ns > 1'000'000'000 &&
+              (!st.sync_point || st.index->last_local_seq() > st.sync_point->local_seq ||
+               st.newest_hub_seq > st.sync_point->hub_seq))
+            st.resync_wanted = true;
           log_progress(self->state);
           pump(self);
           self->delayed_send(self, milliseconds(500), poll_atom::value);
@@ -777,6 +873,8 @@ folder_model_actor spawn_folder_model(caf::actor_system& sys, folder_model_confi
           out.counters["scans"] = s.scans;
           out.counters["failures"] = s.failures;
           out.counters["last_sync_ns"] = s.last_sync_ns;
+          out.counters["full_resyncs"] = s.full_resyncs;
+          out.counters["sync_point_hub_seq"] = s.sync_point ? static_cast<int64_t>(s.sync_point->hub_seq) : -1;
           out.info["client_id"] = s.config.client_id;
           out.info["hub"] = s.online ? "connected" : "disconnected";
           out.info["state"] = s.scanning ? "scanning" : "idle";

@@ -38,6 +38,9 @@ struct folder_model_config {
   // matcher must forget what it cached. A full rescan follows, so newly
   // un-ignored files get synced; newly ignored ones stay where they are.
   std::function<void()> ignore_rules_changed;
+  // The configured ignore patterns as text: part of what a sync point
+  // records, so a restart with other patterns compares everything.
+  std::string ignore_config;
   std::shared_ptr<client_index> index;  // opened by the caller; owned by this actor from now on
 };
 

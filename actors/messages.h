@@ -73,7 +73,8 @@ typename Inspector::result_type inspect(Inspector& f, file_entry& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, sync_plan& x) {
-  return f(caf::meta::type_name("sync_plan"), x.upload, x.download, x.remove, x.conflicts);
+  return f(caf::meta::type_name("sync_plan"), x.upload, x.download, x.remove, x.conflicts, x.hub_id, x.sequence,
+           x.incremental);
 }
 
 template <class Inspector>

@@ -114,6 +114,7 @@ int run_client_node(const client_config& config, bool verbose) {
   fm.index = index;
   fm.is_ignored = [matcher](const std::string& path, bool is_dir) { return matcher->is_ignored(path, is_dir); };
   fm.ignore_rules_changed = [matcher] { matcher->invalidate(); };
+  for (const auto& pattern : config.ignore_patterns) fm.ignore_config += pattern + "\n";
   auto model = spawn_folder_model(system, fm, hub_factory, hasher, uploader, downloader);
   index.reset();  // the folder model owns it now
   watcher_config wc;

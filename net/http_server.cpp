@@ -504,13 +504,19 @@ class http_session : public connection, public std::enable_shared_from_this<http
     }
     if (p == "/sync") {
       if (method_ != http::verb::post) return reject(405, "use POST");
-      auto entries = json::parse_sync_request(req.body(), &error);
-      if (!entries) return reject(400, error);
+      auto request = json::parse_sync_request_since(req.body(), &error);
+      if (!request) return reject(400, error);
+      auto* entries = &request->files;
       for (auto& e : *entries) {
         auto normal = normalize_sync_path(e.path, &error);
         if (!normal) return reject(400, "invalid path '" + e.path + "': " + error);
         e.path = *normal;
       }
+      if (request->since)
+        return ask<sync_plan>(server_->system, stream_.get_executor(), hub.store,
+                              std::function<void(sync_plan&)>(
+                                  [self](sync_plan& plan) { self->send_json(200, json::sync_plan_json(plan)); }),
+                              fail, sync_atom::value, std::move(*entries), *request->since, request->hub_id);
       return ask<sync_plan>(server_->system, stream_.get_executor(), hub.store,
                             std::function<void(sync_plan&)>(
                                 [self](sync_plan& plan) { self->send_json(200, json::sync_plan_json(plan)); }),

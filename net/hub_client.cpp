@@ -64,7 +64,16 @@ class beast_hub_client : public hub_api {
   }
 
   hub_reply sync(const std::vector<file_entry>& local, sync_plan* plan) override {
-    std::string body = "{\"client_id\":\"\",\"files\":[";
+    return sync_request(local, "", plan);
+  }
+
+  hub_reply sync_since(const std::vector<file_entry>& changed, uint64_t since, const std::string& hub_id,
+                       sync_plan* plan) override {
+    return sync_request(changed, ",\"since\":" + std::to_string(since) + ",\"hub_id\":" + json::quote(hub_id), plan);
+  }
+
+  hub_reply sync_request(const std::vector<file_entry>& local, const std::string& extra, sync_plan* plan) {
+    std::string body = "{\"client_id\":\"\"" + extra + ",\"files\":[";
     for (size_t i = 0; i < local.size(); ++i) {
       if (i) body += ',';
       body += json::entry_json(local[i]);

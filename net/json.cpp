@@ -111,7 +111,8 @@ std::string entry_array(const std::vector<file_entry>& items) {
 std::string sync_plan_json(const sync_plan& plan) {
   return "{\"upload\":" + string_array(plan.upload) + ",\"download\":" + entry_array(plan.download) +
          ",\"delete\":" + entry_array(plan.remove) + ",\"conflicts\":" + string_array(plan.conflicts) +
-         "}";
+         ",\"hub_id\":" + quote(plan.hub_id) + ",\"sequence\":" + std::to_string(plan.sequence) +
+         ",\"incremental\":" + (plan.incremental ? "true" : "false") + "}";
 }
 
 std::string change_result_json(const change_result& r) {
@@ -326,11 +327,31 @@ std::optional<std::string> parse_register_request(std::string_view body, std::st
 }
 
 std::optional<std::vector<file_entry>> parse_sync_request(std::string_view body, std::string* error) {
+  auto request = parse_sync_request_since(body, error);
+  if (!request) return std::nullopt;
+  return std::move(request->files);
+}
+
+std::optional<sync_request> parse_sync_request_since(std::string_view body, std::string* error) {
   dom::object obj;
   if (!root_object(body, &obj, error)) return std::nullopt;
-  std::vector<file_entry> entries;
-  if (!read_entry_array(obj, "files", &entries, error)) return std::nullopt;
-  return entries;
+  sync_request out;
+  if (!read_entry_array(obj, "files", &out.files, error)) return std::nullopt;
+  auto since = obj["since"];
+  if (since.error() != simdjson::NO_SUCH_FIELD && !since.is_null()) {
+    uint64_t v;
+    if (since.get(v)) {
+      fail(error, "field 'since' must be a non-negative integer");
+      return std::nullopt;
+    }
+    out.since = v;
+  }
+  if (!read_string(obj, "hub_id", &out.hub_id, false, error)) return std::nullopt;
+  if (out.since && out.hub_id.empty()) {
+    fail(error, "'since' needs the 'hub_id' it refers to");
+    return std::nullopt;
+  }
+  return out;
 }
 
 std::optional<file_entry> parse_link_request(std::string_view body, std::string* error) {
@@ -360,6 +381,9 @@ std::optional<sync_plan> parse_sync_plan(std::string_view body, std::string* err
   if (!read_entry_array(obj, "download", &plan.download, error)) return std::nullopt;
   if (!read_entry_array(obj, "delete", &plan.remove, error)) return std::nullopt;
   if (!read_string_array(obj, "conflicts", &plan.conflicts, error)) return std::nullopt;
+  if (!read_string(obj, "hub_id", &plan.hub_id, false, error)) return std::nullopt;
+  if (!read_uint(obj, "sequence", &plan.sequence, false, error)) return std::nullopt;
+  if (!read_bool(obj, "incremental", &plan.incremental, error)) return std::nullopt;
   return plan;
 }
 

@@ -31,6 +31,13 @@ std::string conflicts_json(const std::vector<conflict_record>& conflicts);
 std::optional<std::string> parse_register_request(std::string_view body, std::string* error);
 // POST /sync body {"client_id": "...", "files": [entries]} -> entries.
 std::optional<std::vector<file_entry>> parse_sync_request(std::string_view body, std::string* error);
+// The same with the optional incremental part: {"since": N, "hub_id": "..."}.
+struct sync_request {
+  std::vector<file_entry> files;
+  std::optional<uint64_t> since;
+  std::string hub_id;
+};
+std::optional<sync_request> parse_sync_request_since(std::string_view body, std::string* error);
 // POST /link body {"sha256","size","mtime","version"} -> entry (path not set).
 std::optional<file_entry> parse_link_request(std::string_view body, std::string* error);
 

@@ -26,7 +26,23 @@ client_index::~client_index() = default;
 std::unique_ptr<client_index> client_index::open(const std::string& file, std::string* error) {
   auto db = detail::open_wal_database(file, schema, "index", error);
   if (!db) return nullptr;
-  return std::unique_ptr<client_index>(new client_index(std::move(db)));
+  try {
+    // Indexes made before local sequence numbers existed get the column.
+    bool has_local_seq = false;
+    SQLite::Statement columns(*db, "PRAGMA table_info(entries)");
+    while (columns.executeStep())
+      if (columns.getColumn(1).getString() == "local_seq") has_local_seq = true;
+    if (!has_local_seq) db->exec("ALTER TABLE entries ADD COLUMN local_seq INTEGER NOT NULL DEFAULT 0");
+    db->exec("CREATE INDEX IF NOT EXISTS entries_by_local_seq ON entries (local_seq)");
+  } catch (const std::exception& e) {
+    if (error) *error = "cannot upgrade index " + file + ": " + e.what();
+    return nullptr;
+  }
+  auto index = std::unique_ptr<client_index>(new client_index(std::move(db)));
+  SQLite::Statement last(*index->db_, "SELECT COALESCE(MAX(local_seq), 0) FROM entries");
+  last.executeStep();
+  index->last_local_seq_ = last.getColumn(0).getInt64();
+  return index;
 }
 
 std::unique_ptr<client_index> client_index::open_read_only(const std::string& file, std::string* error) {
@@ -75,11 +91,13 @@ void client_index::put(const std::vector<file_entry>& entries) {
   if (batch_depth_ == 0) tx.emplace(*db_);
   if (!put_)
     put_ = std::make_unique<SQLite::Statement>(*db_, std::string("INSERT OR REPLACE INTO entries (") +
-                                                          detail::entry_columns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+                                                          detail::entry_columns +
+                                                          ", local_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
   auto& q = *put_;
   q.reset();
   for (const auto& e : entries) {
     detail::bind_entry(q, e);
+    q.bind(9, ++last_local_seq_);
     q.exec();
     q.reset();
   }
@@ -118,6 +136,15 @@ std::unordered_map<std::string, client_index::disk_view> client_index::live_disk
     v.is_dir = q.getColumn(3).getInt() != 0;
     out.emplace(q.getColumn(0).getString(), v);
   }
+  return out;
+}
+
+std::vector<file_entry> client_index::changed_since(int64_t local_seq) {
+  SQLite::Statement q(*db_, std::string("SELECT ") + detail::entry_columns +
+                                " FROM entries WHERE local_seq > ? ORDER BY path");
+  q.bind(1, local_seq);
+  std::vector<file_entry> out;
+  while (q.executeStep()) out.push_back(detail::entry_from_row(q));
   return out;
 }
 

@@ -49,6 +49,11 @@ class client_index {
   };
   std::unordered_map<std::string, disk_view> live_disk_views();
 
+  // Every put() stamps its rows with the next local sequence number, so a
+  // client can tell the hub only what changed since its last sync point.
+  int64_t last_local_seq() const { return last_local_seq_; }
+  std::vector<file_entry> changed_since(int64_t local_seq);
+
   // Every write between begin_batch() and end_batch() is one SQLite
   // transaction, so recording thousands of downloads costs one commit.
   // Calls nest; the outermost end_batch() commits.
@@ -59,6 +64,7 @@ class client_index {
   explicit client_index(std::unique_ptr<SQLite::Database> db);
   std::unique_ptr<SQLite::Database> db_;
   int batch_depth_ = 0;
+  int64_t last_local_seq_ = 0;
   // Prepared once: a scan looks up every path (declared after db_, so
   // destroyed before it).
   std::unique_ptr<SQLite::Statement> get_, put_;

@@ -240,6 +240,16 @@ void server_db::close_conflicts_for_copy(const std::string& copy_path) {
   q.exec();
 }
 
+std::string server_db::hub_id() {
+  SQLite::Statement q(*db_, "SELECT value FROM meta WHERE key = 'hub_id'");
+  if (q.executeStep()) return q.getColumn(0).getString();
+  std::string id = random_client_id() + random_client_id();
+  SQLite::Statement insert(*db_, "INSERT INTO meta (key, value) VALUES ('hub_id', ?)");
+  insert.bind(1, id);
+  insert.exec();
+  return id;
+}
+
 uint64_t server_db::last_sequence() {
   SQLite::Statement q(*db_, "SELECT value FROM meta WHERE key = 'last_sequence'");
   if (!q.executeStep()) return 0;

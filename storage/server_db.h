@@ -68,6 +68,10 @@ class server_db {
   void close_conflicts_for_copy(const std::string& copy_path);
 
   uint64_t last_sequence();
+  // A random id made when the database was created: sequence numbers only
+  // mean something together with it (a new or replaced database has
+  // another id, so clients do not trust their old sync points).
+  std::string hub_id();
   size_t file_count(bool include_deleted);
 
   void log_event(int64_t now_ns, const std::string& client_id, const std::string& action,

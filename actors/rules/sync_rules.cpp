@@ -20,13 +20,17 @@ namespace {
 
 size_t depth(const std::string& path) { return std::count(path.begin(), path.end(), '/'); }
 
-void plan_one(const file_entry* c, const file_entry* h, sync_plan& plan) {
+void plan_one(const file_entry* c, const file_entry* h, sync_plan& plan, bool client_list_complete) {
   if (c && !h) {
     if (!c->deleted) plan.upload.push_back(c->path);
     return;
   }
   if (h && !c) {
+    // A complete client list without the path: the client never had it,
+    // so a hub tombstone means nothing to it. A partial list (incremental
+    // sync) says nothing about the path: the client decides from its index.
     if (!h->deleted) plan.download.push_back(*h);
+    else if (!client_list_complete) plan.remove.push_back(*h);
     return;
   }
   switch (c->version.compare(h->version)) {
@@ -64,7 +68,7 @@ void plan_one(const file_entry* c, const file_entry* h, sync_plan& plan) {
 }  // namespace
 
 sync_plan plan_sync(const std::vector<file_entry>& client_entries,
-                    const std::vector<file_entry>& hub_entries) {
+                    const std::vector<file_entry>& hub_entries, bool client_list_complete) {
   std::unordered_map<std::string, const file_entry*> hub_by_path;
   hub_by_path.reserve(hub_entries.size());
   for (const auto& h : hub_entries) hub_by_path.emplace(h.path, &h);
@@ -72,14 +76,14 @@ sync_plan plan_sync(const std::vector<file_entry>& client_entries,
   for (const auto& c : client_entries) {
     auto it = hub_by_path.find(c.path);
     if (it == hub_by_path.end()) {
-      plan_one(&c, nullptr, plan);
+      plan_one(&c, nullptr, plan, client_list_complete);
     } else {
-      plan_one(&c, it->second, plan);
+      plan_one(&c, it->second, plan, client_list_complete);
       hub_by_path.erase(it);
     }
   }
   for (const auto& h : hub_entries)
-    if (hub_by_path.count(h.path)) plan_one(nullptr, &h, plan);
+    if (hub_by_path.count(h.path)) plan_one(nullptr, &h, plan, client_list_complete);
   // Parents before children for creation, children before parents for removal.
   std::sort(plan.download.begin(), plan.download.end(),
             [](const file_entry& a, const file_entry& b) { return a.path < b.path; });

@@ -23,12 +23,23 @@ struct sync_plan {
   // Paths edited concurrently on both sides; they are also in `upload`,
   // and the hub's conflict-resolver keeps both versions.
   std::vector<std::string> conflicts;
+  // The hub that answered (a random id kept in its database) and its last
+  // sequence number when it did: a client that had nothing left to do
+  // after this plan was in sync with everything up to `sequence`, and can
+  // next time send only what changed since (see POST /sync, "since").
+  std::string hub_id;
+  uint64_t sequence = 0;
+  bool incremental = false;  // planned from changes since the client's sync point only
 };
 
 // Compares the client's full list (including its tombstones) with the
-// hub's list (including tombstones) and says who sends what.
+// hub's list (including tombstones) and says who sends what. With
+// `client_list_complete` false (incremental sync: the client sent only
+// what changed since its sync point, the hub only its changes since then
+// plus its entries for the client's paths), hub tombstones of paths the
+// client did not list are passed on too: the client may have them.
 sync_plan plan_sync(const std::vector<file_entry>& client_entries,
-                    const std::vector<file_entry>& hub_entries);
+                    const std::vector<file_entry>& hub_entries, bool client_list_complete = true);
 
 enum class change_kind {
   fast_forward,  // incoming descends from current: take it

@@ -106,3 +106,20 @@ TEST(ResolveChange, ConcurrentEditsKeepBothNewestMtimeWins) {
   EXPECT_EQ(r2.result.sha256, "mine");
   EXPECT_FALSE(r2.incoming_lost);
 }
+
+TEST(PlanSync, IncrementalPlansPassOnHubTombstonesTheClientDidNotList) {
+  // The client sent only what changed since its sync point; the hub its
+  // changes since then. A hub tombstone for a path the client did not
+  // list may still be on the client: it must be passed on.
+  std::vector<file_entry> changed = {file("mine.txt", "m", {{"c", 2}})};
+  std::vector<file_entry> hub = {tombstone("gone.txt", {{"other", 2}}), file("new.txt", "n", {{"other", 1}}),
+                                 file("mine.txt", "m0", {{"c", 1}})};
+  auto plan = plan_sync(changed, hub, false);
+  ASSERT_EQ(plan.remove.size(), 1u);
+  EXPECT_EQ(plan.remove[0].path, "gone.txt");
+  ASSERT_EQ(plan.download.size(), 1u);
+  EXPECT_EQ(plan.download[0].path, "new.txt");
+  EXPECT_EQ(plan.upload, std::vector<std::string>{"mine.txt"});
+  // With the complete list, the same tombstone means nothing to the client.
+  EXPECT_TRUE(plan_sync(changed, hub).remove.empty());
+}
