@@ -161,3 +161,25 @@ TEST(Json, BatchManifestResultsAndObjectSizesRoundTrip) {
   EXPECT_FALSE(json::parse_objects_request("{\"sha256\":[1]}", &error));
   EXPECT_FALSE(json::parse_objects_sizes("{\"sizes\":[-1]}", &error));
 }
+
+TEST(Json, SyncRequestSinceAndPlanSyncPoint) {
+  std::string error;
+  auto full = json::parse_sync_request_since("{\"client_id\":\"x\",\"files\":[]}", &error);
+  ASSERT_TRUE(full) << error;
+  EXPECT_FALSE(full->since);
+  auto since = json::parse_sync_request_since("{\"since\":41,\"hub_id\":\"h1\",\"files\":[]}", &error);
+  ASSERT_TRUE(since) << error;
+  EXPECT_EQ(since->since, std::optional<uint64_t>(41));
+  EXPECT_EQ(since->hub_id, "h1");
+  EXPECT_FALSE(json::parse_sync_request_since("{\"since\":41,\"files\":[]}", &error)) << "since needs hub_id";
+  EXPECT_FALSE(json::parse_sync_request_since("{\"since\":-1,\"hub_id\":\"h\",\"files\":[]}", &error));
+  sync_plan plan;
+  plan.hub_id = "h1";
+  plan.sequence = 57;
+  plan.incremental = true;
+  auto back = json::parse_sync_plan(json::sync_plan_json(plan), &error);
+  ASSERT_TRUE(back) << error;
+  EXPECT_EQ(back->hub_id, "h1");
+  EXPECT_EQ(back->sequence, 57u);
+  EXPECT_TRUE(back->incremental);
+}

@@ -547,3 +547,40 @@ TEST_F(hub_edge, BadBatchesAre400AndLeaveNothingBehind) {
   EXPECT_EQ(request(port, http::verb::get, "/download/b.txt").status, 404);
   EXPECT_EQ(request(port, http::verb::get, "/health").status, 200);
 }
+
+TEST_F(hub_edge, IncrementalSyncPlansOnlyChangesSinceAndRefusesForeignSyncPoints) {
+  start();
+  auto id = register_client("laptop");
+  ASSERT_EQ(upload("a.txt", "one", {{"X-Client-Id", id}}).status, 200);
+  ASSERT_EQ(upload("b.txt", "two", {{"X-Client-Id", id}}).status, 200);
+  std::string error;
+  auto full = request(port, http::verb::post, "/sync", "{\"files\":[]}");
+  ASSERT_EQ(full.status, 200) << full.body;
+  auto plan = json::parse_sync_plan(full.body, &error);
+  ASSERT_TRUE(plan) << error;
+  EXPECT_FALSE(plan->incremental);
+  EXPECT_EQ(plan->download.size(), 2u);
+  ASSERT_FALSE(plan->hub_id.empty());
+  auto point = plan->sequence;
+
+  ASSERT_EQ(upload("c.txt", "three", {{"X-Client-Id", id}}).status, 200);
+  ASSERT_EQ(request(port, http::verb::delete_, "/files/a.txt", "", {{"X-Client-Id", id}}).status, 200);
+  auto body = "{\"since\":" + std::to_string(point) + ",\"hub_id\":\"" + plan->hub_id + "\",\"files\":[]}";
+  auto inc = json::parse_sync_plan(request(port, http::verb::post, "/sync", body).body, &error);
+  ASSERT_TRUE(inc) << error;
+  EXPECT_TRUE(inc->incremental);
+  ASSERT_EQ(inc->download.size(), 1u) << "only what changed since the sync point";
+  EXPECT_EQ(inc->download[0].path, "c.txt");
+  ASSERT_EQ(inc->remove.size(), 1u) << "a tombstone of a path the client did not list is passed on";
+  EXPECT_EQ(inc->remove[0].path, "a.txt");
+  EXPECT_EQ(inc->sequence, point + 2);
+
+  for (auto foreign : {std::string("{\"since\":1,\"hub_id\":\"another-hub\",\"files\":[]}"),
+                       std::string("{\"since\":999999,\"hub_id\":\"") + plan->hub_id + "\",\"files\":[]}"}) {
+    auto r = json::parse_sync_plan(request(port, http::verb::post, "/sync", foreign).body, &error);
+    ASSERT_TRUE(r) << error;
+    EXPECT_FALSE(r->incremental) << foreign;
+    EXPECT_TRUE(r->download.empty() && r->remove.empty()) << "the client must send everything first";
+  }
+  EXPECT_EQ(request(port, http::verb::post, "/sync", "{\"since\":1,\"files\":[]}").status, 400);
+}
