@@ -1,30 +1,51 @@
 #!/usr/bin/env python3
 """End-to-end sync benchmark: syncer (hub + 2 clients on loopback) against
-reference tools measured in the same run on the same corpora.
+rsync, Unison and Syncthing, each measured in the same run on the same
+seeded corpora, on tmpfs when the machine has one (as in issue 5's table;
+--disk keeps the system temp dir).
 
-  python3 benchmarks/e2e_bench.py --syncer build/syncer            # full run, writes docs/benchmarks.md section
+  python3 benchmarks/e2e_bench.py --syncer build/syncer            # full run, writes the docs/benchmarks.md block
   python3 benchmarks/e2e_bench.py --syncer build/syncer --smoke    # tiny sizes (CTest), writes nothing
 
-Measured per corpus: syncer's time from client A's start until client B's
-tree is identical (sha256), and rsync's time to copy the same tree to a
-loopback rsync daemon and Unison's (batch mode, to a unison socket server on
-loopback; installed from Debian when missing, except in --smoke). Also the
-propagation latency of small edits (p50/p95/p99) and the peak RSS of each
-syncer process. Syncthing is not wired in yet and is reported as such.
+Per corpus (many small files with a realistic size mix; large files; a copy
+of a real tree, /usr/include by default):
+- initial sync: syncer from client A's start until client B holds the
+  corpus (completion read from B's admin API, then the whole tree checked
+  by sha256); rsync -a to a loopback rsync daemon; Unison batch mode to a
+  Unison socket server; two Syncthing instances (completion from B's REST
+  API, then the tree checked).
+- start-up on the unchanged tree: syncer client A restarted until idle and
+  in sync; rsync's and Unison's second (no-change) run.
+- 1 MiB changed in the middle of a 256 MiB file: time until the other side
+  has it, and bytes sent.
+- propagation latency of small edits (p50/p95/p99), and peak RSS of every
+  process.
+Peers missing on the machine are installed from Debian (not in --smoke); a
+peer that cannot run is reported as such in the table, never dropped.
 Never fails on a time: it exits non-zero only when a run breaks."""
 
 import argparse
+import hashlib
+import json
 import os
+import platform
 import random
+import re
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "e2e"))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "e2e"))
+sys.path.insert(0, HERE)
 import harness  # noqa: E402  (reuses the e2e processes, trees and waits)
+import syncthing_peer  # noqa: E402
 
+
+# ------------------------------------------------------------------ corpora
 
 def make_small_corpus(root, count, seed):
     """A realistic size mix: mostly small text, some KiB-sized, a few 100s of KiB."""
@@ -43,57 +64,196 @@ def make_small_corpus(root, count, seed):
 
 def make_large_corpus(root, count, mib, seed):
     rng = random.Random(seed)
-    block = rng.randbytes(1 << 20)
     os.makedirs(root, exist_ok=True)
     for i in range(count):
         with open(os.path.join(root, f"large{i}.bin"), "wb") as f:
-            for j in range(mib):
-                f.write(block[j % 1024:] + block[:j % 1024] + bytes([i, j & 255]))
+            for _ in range(mib):
+                f.write(rng.randbytes(1 << 20))
     return count * mib << 20
 
 
-def time_syncer(corpus, base):
+def copy_real_tree(src, root):
+    shutil.copytree(src, root, symlinks=False, ignore_dangling_symlinks=True,
+                    ignore=lambda d, names: [n for n in names if os.path.islink(os.path.join(d, n))])
+    return sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(root) for f in fs)
+
+
+def count_entries(root):
+    files = dirs = 0
+    for _, ds, fs in os.walk(root):
+        files += len(fs)
+        dirs += len(ds)
+    return files, dirs
+
+
+def sha_file(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def prepare_change(path, mib=1, seed=7):
+    """1 MiB of new bytes for the middle of the file, and the file's sha256
+    once they are written (computed before, so no timer includes it)."""
+    size = os.path.getsize(path)
+    data = random.Random(seed).randbytes(mib << 20)
+    with open(path, "rb") as f:
+        content = bytearray(f.read())
+    content[size // 2:size // 2 + len(data)] = data
+    return data, hashlib.sha256(content).hexdigest()
+
+
+def apply_change(path, data):
+    """Overwrites the middle of the file in place."""
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        os.pwrite(fd, data, os.path.getsize(path) // 2)
+    finally:
+        os.close(fd)
+
+
+# ------------------------------------------------------------------- syncer
+
+def counters(client, actor="folder-model"):
+    try:
+        return client.inspect()[actor]["counters"]
+    except Exception:  # not up yet, or between restarts
+        return None
+
+
+def hub_counters(server):
+    status, body, _ = harness.request("GET", server.port, "/inspect", timeout=5)
+    return {a["name"]: a for a in json.loads(body)["actors"]}["file-store"]["counters"]
+
+
+def client_idle(client):
+    c = counters(client)
+    if not c:
+        return False
+    return c["pending_examine"] == 0 and c["pending_uploads"] == 0 and c["pending_downloads"] == 0
+
+
+def restart(client):
+    """Stops and starts a client (its stale admin.port file removed first)."""
+    assert client.stop() == 0
+    try:
+        os.unlink(os.path.join(client.dir, ".syncer", "admin.port"))
+    except OSError:
+        pass
+    client.start()
+
+
+def run_syncer(corpus, base, results, delta_file=None):
     server = harness.Server(base)
     b = harness.Client(base, "b", server.port)
     a = harness.Client(base, "a", server.port, start=False)
     shutil.copytree(corpus, a.dir, dirs_exist_ok=True)
+    os.sync()
+    files, dirs = count_entries(corpus)
     want = harness.tree(corpus)
     started = time.monotonic()
     a.start()
-    harness.wait_until(lambda: harness.tree(b.dir) == want, 1800, interval=0.05, what="syncer to converge")
-    elapsed = time.monotonic() - started
-    rss = {"client A": a.peak_rss_kib(), "client B": b.peak_rss_kib(), "hub": server.peak_rss_kib()}
+    while True:  # B's own account first (cheap), then the whole tree checked
+        c = counters(b)
+        if c and c["downloads_done"] >= files + dirs and c["pending_downloads"] == 0:
+            elapsed = time.monotonic() - started
+            if harness.tree(b.dir) == want:
+                break
+        if time.monotonic() - started > 1800:
+            raise AssertionError("syncer did not converge in 30 min")
+        time.sleep(0.005)
+    results["initial"] = elapsed
+    results["rss"] = {"client A": a.peak_rss_kib(), "client B": b.peak_rss_kib(), "hub": server.peak_rss_kib()}
+
+    if delta_file:
+        before = hub_counters(server)["bytes_received"]
+        done_before = counters(b)["downloads_done"]
+        path_a = os.path.join(a.dir, delta_file)
+        data, expected = prepare_change(path_a)
+        started = time.monotonic()
+        apply_change(path_a, data)
+        while True:
+            c = counters(b)
+            if c and c["downloads_done"] > done_before and c["pending_downloads"] == 0:
+                elapsed = time.monotonic() - started
+                if sha_file(os.path.join(b.dir, delta_file)) == expected:
+                    break
+            if time.monotonic() - started > 600:
+                raise AssertionError("syncer did not propagate the 1 MiB change")
+            time.sleep(0.005)
+        results["delta"] = elapsed
+        results["delta_bytes"] = hub_counters(server)["bytes_received"] - before
+    else:
+        # Start-up on the unchanged tree: A restarted until idle and in sync.
+        harness.wait_until(lambda: (counters(a) or {}).get("sync_point_hub_seq", -1) > 0, 60,
+                           what="client A to record a sync point")
+        samples = []
+        for _ in range(3):
+            assert a.stop() == 0
+            try:
+                os.unlink(os.path.join(a.dir, ".syncer", "admin.port"))
+            except OSError:
+                pass
+            started = time.monotonic()
+            a.start()
+            while True:
+                c = counters(a)
+                if c and c["resyncs"] >= 1 and client_idle(a):
+                    samples.append(time.monotonic() - started)
+                    break
+                if time.monotonic() - started > 300:
+                    raise AssertionError("client A did not become idle after a restart")
+                time.sleep(0.002)
+        results["startup"] = sorted(samples)[1]
     for p in (a, b, server):
         p.stop()
-    return elapsed, rss
 
 
-def time_rsync(corpus, base):
+# ------------------------------------------------------------------- rsync
+
+def run_rsync(corpus, base, results, delta_file=None):
     if not shutil.which("rsync"):
-        return None, "rsync is not installed"
+        results["why"] = "rsync is not installed"
+        return
     dest = os.path.join(base, "rsync-dest")
+    src = os.path.join(base, "rsync-src")
     os.makedirs(dest)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    shutil.copytree(corpus, src)
+    os.sync()
+    port = harness.free_port()
     conf = os.path.join(base, "rsyncd.conf")
     with open(conf, "w") as f:
         f.write(f"use chroot = no\npid file = {base}/rsyncd.pid\n[dest]\npath = {dest}\nread only = no\n"
                 f"uid = {os.getuid()}\ngid = {os.getgid()}\n")
     daemon = subprocess.Popen(["rsync", "--daemon", "--no-detach", f"--config={conf}", f"--port={port}",
                                "--address=127.0.0.1"], stderr=subprocess.DEVNULL)
+    url = f"rsync://127.0.0.1:{port}/dest/"
+
+    def timed(*extra):
+        started = time.monotonic()
+        out = subprocess.run(["rsync", "-a", *extra, src + "/", url], check=True, capture_output=True, text=True)
+        return time.monotonic() - started, out.stdout
+
     try:
         harness.wait_until(lambda: subprocess.run(["rsync", f"rsync://127.0.0.1:{port}/"], capture_output=True)
                            .returncode == 0, 10, what="the rsync daemon")
-        started = time.monotonic()
-        subprocess.run(["rsync", "-a", corpus + "/", f"rsync://127.0.0.1:{port}/dest/"], check=True)
-        elapsed = time.monotonic() - started
+        results["initial"], _ = timed()
+        assert harness.tree(dest) == harness.tree(src), "rsync copy differs"
+        if delta_file:
+            apply_change(os.path.join(src, delta_file), prepare_change(os.path.join(src, delta_file))[0])
+            results["delta"], stats = timed("--stats")
+            m = re.search(r"Total bytes sent: ([\d,]+)", stats)
+            results["delta_bytes"] = int(m.group(1).replace(",", "")) if m else None
+        else:
+            results["startup"], _ = timed()  # the no-change run
     finally:
         daemon.terminate()
         daemon.wait(10)
-    assert harness.tree(dest) == harness.tree(corpus), "rsync copy differs"
-    return elapsed, None
 
+
+# ------------------------------------------------------------------ Unison
 
 def ensure_tool(tool, package, install):
     """The peer's binary, installed from Debian when missing and allowed."""
@@ -102,112 +262,315 @@ def ensure_tool(tool, package, install):
     cmd = ["apt-get", "install", "-y", "-qq", package]
     if os.getuid() != 0:
         cmd = ["sudo", "-n"] + cmd
-    subprocess.run(cmd, capture_output=True, env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+    try:
+        subprocess.run(cmd, capture_output=True, timeout=600, env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+    except (OSError, subprocess.SubprocessError):
+        pass
     return shutil.which(tool)
 
 
-def time_unison(corpus, base, install):
+def run_unison(corpus, base, results, install, delta_file=None):
     if not ensure_tool("unison", "unison", install):
-        return None, "unison is not installed (apt-get install unison)"
+        results["why"] = "not installed (apt-get install unison)"
+        return
+    src = os.path.join(base, "unison-src")
     dest = os.path.join(base, "unison-dest")
     home = os.path.join(base, "unison-home")
+    shutil.copytree(corpus, src)
     os.makedirs(dest)
     os.makedirs(home)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    os.sync()
+    port = harness.free_port()
     env = dict(os.environ, HOME=home)
     server = subprocess.Popen(["unison", "-socket", str(port)], env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
+
+    def timed():
+        started = time.monotonic()
+        subprocess.run(["unison", src, f"socket://127.0.0.1:{port}/{dest}", "-batch", "-auto", "-silent",
+                        "-confirmbigdel=false"], env=env, check=True, capture_output=True)
+        return time.monotonic() - started
+
     try:
         def listening():
             with socket.socket() as s:
                 return s.connect_ex(("127.0.0.1", port)) == 0
         harness.wait_until(listening, 10, what="the unison server")
-        started = time.monotonic()
-        subprocess.run(["unison", corpus, f"socket://127.0.0.1:{port}/{dest}", "-batch", "-auto", "-silent",
-                        "-confirmbigdel=false"], env=env, check=True, capture_output=True)
-        elapsed = time.monotonic() - started
+        results["initial"] = timed()
+        assert harness.tree(dest) == harness.tree(src), "unison copy differs"
+        if delta_file:
+            apply_change(os.path.join(src, delta_file), prepare_change(os.path.join(src, delta_file))[0])
+            results["delta"] = timed()
+        else:
+            results["startup"] = timed()  # the no-change run
     finally:
         server.terminate()
         server.wait(10)
-    assert harness.tree(dest) == harness.tree(corpus), "unison copy differs"
-    return elapsed, None
 
 
-def edit_latency(base, edits):
-    server = harness.Server(base)
-    a = harness.Client(base, "a", server.port)
-    b = harness.Client(base, "b", server.port)
+# --------------------------------------------------------------- Syncthing
+
+def syncthing_tree(root):
+    """The tree without Syncthing's own folder marker."""
+    return {k: v for k, v in harness.tree(root).items() if k != ".stfolder" and not k.startswith(".stfolder/")}
+
+
+def run_syncthing(corpus, base, results, install, delta_file=None, edits=0):
+    if not ensure_tool("syncthing", "syncthing", install):
+        results["why"] = "not installed (apt-get install syncthing)"
+        return
+    try:
+        pair = syncthing_peer.Pair(base)
+    except Exception as e:  # a peer that cannot run is reported, not dropped
+        results["why"] = f"could not start: {e}"
+        return
+    try:
+        files, _ = count_entries(corpus)
+        want = harness.tree(corpus)
+        started = time.monotonic()
+        shutil.copytree(corpus, pair.a.folder, dirs_exist_ok=True)
+        pair.scan_a()  # as if its watcher fired at once
+        while True:
+            if pair.b_has(files):
+                elapsed = time.monotonic() - started
+                if syncthing_tree(pair.b.folder) == want:
+                    break
+            if time.monotonic() - started > 1800:
+                raise AssertionError("syncthing did not converge in 30 min: " + str(pair.b.folder_status()))
+            time.sleep(0.02)
+        # The copy into A's folder is part of its time (Syncthing has no
+        # "start with a full folder" mode as cheap as ours): subtract it.
+        results["initial"] = elapsed - results.get("copy_s", 0)
+        if delta_file:
+            sent_before = pair.a.rest("/rest/system/connections")["total"]["outBytesTotal"]
+            seq_before = pair.b.folder_status()["sequence"]
+            path_a = os.path.join(pair.a.folder, delta_file)
+            data, expected = prepare_change(path_a)
+            started = time.monotonic()
+            apply_change(path_a, data)
+            while True:  # found by its watcher (fsWatcherDelayS 1)
+                s = pair.b.folder_status()
+                if s["sequence"] > seq_before and s["needTotalItems"] == 0 and s["state"] == "idle":
+                    elapsed = time.monotonic() - started
+                    if sha_file(os.path.join(pair.b.folder, delta_file)) == expected:
+                        break
+                if time.monotonic() - started > 600:
+                    raise AssertionError("syncthing did not propagate the 1 MiB change")
+                time.sleep(0.02)
+            results["delta"] = elapsed
+            results["delta_bytes"] = pair.a.rest("/rest/system/connections")["total"]["outBytesTotal"] - sent_before
+        if edits:
+            results["latency"] = edit_latency_samples(
+                lambda rel, text: open(os.path.join(pair.a.folder, rel), "w").write(text),
+                lambda rel: os.path.join(pair.b.folder, rel), edits, timeout=60)
+        pair.a.sample_rss()
+        pair.b.sample_rss()
+        results["rss"] = {"A": pair.a.peak_rss_kib, "B": pair.b.peak_rss_kib}
+    finally:
+        pair.stop()
+
+
+# ----------------------------------------------------------------- latency
+
+def edit_latency_samples(write, path_on_other_side, edits, timeout=30):
     samples = []
     for i in range(edits):
         text = f"edit {i}\n"
         started = time.monotonic()
-        a.write("note.txt", text)
+        write("note.txt", text)
         while True:
             try:
-                with open(b.path("note.txt")) as f:
+                with open(path_on_other_side("note.txt")) as f:
                     if f.read() == text:
                         break
             except OSError:
                 pass
-            if time.monotonic() - started > 30:
-                raise AssertionError("an edit did not arrive within 30 s")
+            if time.monotonic() - started > timeout:
+                raise AssertionError(f"an edit did not arrive within {timeout} s")
             time.sleep(0.001)
         samples.append(time.monotonic() - started)
-    for p in (a, b, server):
-        p.stop()
-    samples.sort()
+    return samples
+
+
+def percentiles(samples):
+    samples = sorted(samples)
     pick = lambda q: samples[min(len(samples) - 1, int(q * len(samples)))] * 1000
     return pick(0.5), pick(0.95), pick(0.99)
+
+
+def syncer_latency(base, edits):
+    server = harness.Server(base)
+    a = harness.Client(base, "a", server.port)
+    b = harness.Client(base, "b", server.port)
+    samples = edit_latency_samples(a.write, b.path, edits)
+    rss = {"client A": a.peak_rss_kib(), "client B": b.peak_rss_kib(), "hub": server.peak_rss_kib()}
+    for p in (a, b, server):
+        p.stop()
+    return samples, rss
+
+
+# -------------------------------------------------------------------- main
+
+def fmt_s(r, key="initial"):
+    if key in r and r[key] is not None:
+        return f"{r[key]:.2f} s"
+    return r.get("why", "—")
+
+
+def ratio(s, r, key="initial"):
+    if key in s and key in r and r[key]:
+        return f"**{s[key] / r[key]:.2f}×**"
+    return "n/a"
+
+
+def mib(kib):
+    return f"{kib / 1024:.0f}" if kib else "?"
+
+
+def tool_versions():
+    def first_line(cmd):
+        try:
+            out = subprocess.run(cmd, capture_output=True, text=True, timeout=10)
+            return (out.stdout or out.stderr).strip().splitlines()[0]
+        except (OSError, subprocess.SubprocessError, IndexError):
+            return "not installed"
+    return {"rsync": first_line(["rsync", "--version"]), "unison": first_line(["unison", "-version"]),
+            "syncthing": syncthing_peer.version()}
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--syncer", required=True)
-    parser.add_argument("--smoke", action="store_true", help="tiny sizes, no docs update")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, no installs, no docs update")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--docs", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "docs",
-                                                       "benchmarks.md"))
+    parser.add_argument("--disk", action="store_true", help="work in the system temp dir even if /dev/shm exists")
+    parser.add_argument("--real-tree", default=None, help="a real tree to copy as a corpus (default /usr/include)")
+    parser.add_argument("--docs", default=os.path.join(HERE, "..", "docs", "benchmarks.md"))
     args = parser.parse_args()
     harness.SYNCER = os.path.abspath(args.syncer)
-    small_n, large_n, large_mib, edits = (50, 1, 4, 10) if args.smoke else (5000, 4, 64, 100)
+    if not args.disk and os.path.isdir("/dev/shm") and shutil.disk_usage("/dev/shm").free > (6 << 30):
+        tempfile.tempdir = "/dev/shm"
+    fs_type = subprocess.run(["stat", "-f", "-c", "%T", tempfile.gettempdir()], capture_output=True,
+                             text=True).stdout.strip()
+    install = not args.smoke
+    small_n, large_n, large_mib, edits, st_edits = (50, 1, 4, 10, 0) if args.smoke else (5000, 4, 256, 100, 10)
+    real = None if args.smoke else (args.real_tree or ("/usr/include" if os.path.isdir("/usr/include") else None))
+
     work = harness.workdir("bench")
-    corpora = {}
+    corpora = []
     c = os.path.join(work, "corpus-small")
-    corpora[f"{small_n} small files"] = (c, make_small_corpus(c, small_n, args.seed))
+    corpora.append((f"{small_n} small files", c, make_small_corpus(c, small_n, args.seed), None))
+    if real:
+        c = os.path.join(work, "corpus-real")
+        corpora.append((f"a copy of {real}", c, copy_real_tree(real, c), None))
     c = os.path.join(work, "corpus-large")
-    corpora[f"{large_n} x {large_mib} MiB"] = (c, make_large_corpus(c, large_n, large_mib, args.seed))
+    corpora.append((f"{large_n} × {large_mib} MiB", c, make_large_corpus(c, large_n, large_mib, args.seed),
+                    "large0.bin"))
 
     rows = []
-    for name, (path, size) in corpora.items():
-        syncer_s, rss = time_syncer(path, harness.workdir("bench-syncer"))
-        rsync_s, why = time_rsync(path, harness.workdir("bench-rsync"))
-        unison_s, unison_why = time_unison(path, harness.workdir("bench-unison"), install=not args.smoke)
-        ratio = f"{syncer_s / rsync_s:.2f}x" if rsync_s else "n/a"
-        unison_ratio = f"{syncer_s / unison_s:.2f}x" if unison_s else "n/a"
-        rows.append((name, size, syncer_s, rsync_s, why, ratio, rss, unison_s, unison_why, unison_ratio))
-        print(f"{name}: syncer {syncer_s:.2f} s, rsync daemon {f'{rsync_s:.2f} s' if rsync_s else why} "
-              f"(ratio {ratio}), unison {f'{unison_s:.2f} s' if unison_s else unison_why} (ratio {unison_ratio}); "
-              f"peak RSS (KiB) {rss}", flush=True)
-    p50, p95, p99 = edit_latency(harness.workdir("bench-latency"), edits)
+    for name, path, size, delta_file in corpora:
+        files, dirs = count_entries(path)
+        res = {tool: {} for tool in ("syncer", "rsync", "unison", "syncthing")}
+
+        def fresh(name):  # each run's dir goes as soon as it is done (tmpfs is memory)
+            d = harness.workdir(name)
+            scratch.append(d)
+            return d
+
+        def drop_scratch():
+            while scratch:
+                shutil.rmtree(scratch.pop(), ignore_errors=True)
+
+        scratch = []
+        run_syncer(path, fresh("bench-syncer"), res["syncer"], delta_file)
+        drop_scratch()
+        run_rsync(path, fresh("bench-rsync"), res["rsync"], delta_file)
+        drop_scratch()
+        run_unison(path, fresh("bench-unison"), res["unison"], install, delta_file)
+        drop_scratch()
+        if not args.smoke or shutil.which("syncthing"):
+            # The copy into Syncthing A's folder is timed with it; measure a copy alone to subtract.
+            probe = harness.workdir("bench-copy")
+            started = time.monotonic()
+            shutil.copytree(path, os.path.join(probe, "x"))
+            res["syncthing"]["copy_s"] = time.monotonic() - started
+            shutil.rmtree(probe)
+            run_syncthing(path, fresh("bench-syncthing"), res["syncthing"], install, delta_file,
+                          st_edits if delta_file is None and not rows else 0)
+            drop_scratch()
+        else:
+            res["syncthing"]["why"] = "not installed (skipped in --smoke)"
+        rows.append((name, size, files, dirs, delta_file, res))
+        print(f"{name}: " + ", ".join(f"{t} {fmt_s(r)}" for t, r in res.items()), flush=True)
+        if delta_file:
+            print("  1 MiB in the middle changed: " + ", ".join(
+                f"{t} {fmt_s(r, 'delta')} ({r.get('delta_bytes')} bytes)" for t, r in res.items()), flush=True)
+        else:
+            print("  start-up on the unchanged tree: " + ", ".join(
+                f"{t} {fmt_s(r, 'startup')}" for t, r in res.items() if t != "syncthing"), flush=True)
+
+    lat_samples, lat_rss = syncer_latency(harness.workdir("bench-latency"), edits)
+    p50, p95, p99 = percentiles(lat_samples)
     print(f"small edit propagation over {edits} edits: p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms")
 
     if args.smoke:
         print("1 passed, 0 failed")
         return
+
+    versions = tool_versions()
+    syncer_version = subprocess.run([harness.SYNCER, "--version"], capture_output=True, text=True).stdout.strip()
     lines = ["<!-- e2e_bench:begin -->", "",
              f"## End-to-end run (`benchmarks/e2e_bench.py`, {time.strftime('%Y-%m-%d')}, seed {args.seed})", "",
-             "| corpus | bytes | syncer (A start → B identical) | rsync → loopback daemon | syncer / rsync "
-             "| Unison (batch, socket) | syncer / Unison | peak RSS A / B / hub |",
-             "|---|---|---|---|---|---|---|---|"]
-    for name, size, s, r, why, ratio, rss, u, u_why, u_ratio in rows:
-        lines.append(f"| {name} | {size / 1048576:.0f} MiB | {s:.2f} s | {f'{r:.2f} s' if r else why} | {ratio} | "
-                     f"{f'{u:.2f} s' if u else u_why} | {u_ratio} | "
-                     f"{rss['client A'] / 1024:.0f} / {rss['client B'] / 1024:.0f} / {rss['hub'] / 1024:.0f} MiB |")
-    lines += ["", f"Small edit propagation ({edits} edits): p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms.", "",
-              "Syncthing: not wired into the script yet (reported, not silently dropped).", "",
-              "<!-- e2e_bench:end -->"]
+             f"Machine: {os.cpu_count()} cores, Linux {platform.release()}, work dir on {fs_type}, loopback. "
+             f"Versions: {syncer_version or 'syncer'}; {versions['rsync']}; {versions['unison']}; "
+             f"{versions['syncthing']}. Times are from one run; ratios are syncer's time divided by the "
+             "peer's (below 1 = syncer faster).", "",
+             "### Initial sync", "",
+             "| corpus | files / folders | bytes | syncer | rsync daemon | syncer / rsync | Unison | syncer / Unison "
+             "| Syncthing | syncer / Syncthing |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for name, size, files, dirs, delta_file, res in rows:
+        s, r, u, t = res["syncer"], res["rsync"], res["unison"], res["syncthing"]
+        lines.append(f"| {name} | {files} / {dirs} | {size / 1048576:.0f} MiB | {fmt_s(s)} | {fmt_s(r)} | {ratio(s, r)} "
+                     f"| {fmt_s(u)} | {ratio(s, u)} | {fmt_s(t)} | {ratio(s, t)} |")
+    lines += ["", "### Start-up on the unchanged tree", "",
+              "syncer: client A restarted after it recorded its sync point, until idle and in sync (median of 3). "
+              "rsync, Unison: their second run with nothing to do.", "",
+              "| corpus | syncer | rsync no-change run | syncer / rsync | Unison no-change run | syncer / Unison |",
+              "|---|---|---|---|---|---|"]
+    for name, size, files, dirs, delta_file, res in rows:
+        if delta_file:
+            continue
+        s, r, u = res["syncer"], res["rsync"], res["unison"]
+        lines.append(f"| {name} | {fmt_s(s, 'startup')} | {fmt_s(r, 'startup')} | {ratio(s, r, 'startup')} "
+                     f"| {fmt_s(u, 'startup')} | {ratio(s, u, 'startup')} |")
+    lines += ["", "### 1 MiB changed in the middle of a 256 MiB file", "",
+              "| tool | time until the other side has it | bytes sent |", "|---|---|---|"]
+    for name, size, files, dirs, delta_file, res in rows:
+        if not delta_file:
+            continue
+        for tool, label in (("syncer", "syncer (whole file re-sent: no block-level delta yet)"),
+                            ("rsync", "rsync daemon (delta transfer)"), ("unison", "Unison"),
+                            ("syncthing", "Syncthing (found by its watcher, 1 s delay)")):
+            r = res[tool]
+            sent = r.get("delta_bytes")
+            lines.append(f"| {label} | {fmt_s(r, 'delta')} | {f'{sent / 1048576:.1f} MiB' if sent else '—'} |")
+    lines += ["", "### Small edits and memory", "",
+              f"Propagation of a small edit, syncer ({edits} edits): p50 {p50:.1f} ms, p95 {p95:.1f} ms, "
+              f"p99 {p99:.1f} ms."]
+    st_lat = rows[0][5]["syncthing"].get("latency")
+    if st_lat:
+        sp50, sp95, sp99 = percentiles(st_lat)
+        lines.append(f"Syncthing at its minimum watcher delay ({len(st_lat)} edits): p50 {sp50:.0f} ms, "
+                     f"p95 {sp95:.0f} ms, p99 {sp99:.0f} ms.")
+    lines += ["", "| corpus | syncer client A / client B / hub peak RSS | Syncthing A / B peak RSS |", "|---|---|---|"]
+    for name, size, files, dirs, delta_file, res in rows:
+        rss = res["syncer"]["rss"]
+        st = res["syncthing"].get("rss")
+        st_text = f"{mib(st['A'])} / {mib(st['B'])} MiB" if st else res["syncthing"].get("why", "—")
+        lines.append(f"| {name} | {mib(rss['client A'])} / {mib(rss['client B'])} / {mib(rss['hub'])} MiB | "
+                     f"{st_text} |")
+    lines += ["", "<!-- e2e_bench:end -->"]
     with open(args.docs) as f:
         text = f.read()
     block = "\n".join(lines)
