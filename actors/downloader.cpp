@@ -236,7 +236,9 @@ void fetch_small_files(downloader_state& st, const std::vector<download_job>& jo
       r = fail(st, r, "downloaded content does not match its sha256");
       continue;
     }
-    std::string tmp = tmp_dir + "/" + e.sha256 + ".part";
+    // One temp file per job: a batch may hold the same content for several
+    // paths. (Leftovers of a crash are removed when the client starts.)
+    std::string tmp = tmp_dir + "/batch-" + e.sha256 + "-" + std::to_string(k) + ".tmp";
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
       r = fail(st, r, std::string("cannot create temp file: ") + std::strerror(errno));
@@ -262,7 +264,10 @@ void fetch_small_files(downloader_state& st, const std::vector<download_job>& jo
   }
   if (written.empty()) return;
   if (!sync_file_system(tmp_dir)) {
-    for (const auto& w : written) results[w.job] = fail(st, results[w.job], "cannot flush the downloaded files");
+    for (const auto& w : written) {
+      ::unlink(w.tmp.c_str());
+      results[w.job] = fail(st, results[w.job], "cannot flush the downloaded files");
+    }
     return;
   }
   for (const auto& w : written) {
@@ -277,10 +282,12 @@ void fetch_small_files(downloader_state& st, const std::vector<download_job>& jo
     }
     if (!disk_matches(full, job.expected_local)) {
       ++st.local_changes;
-      r.outcome = download_result::local_changed;  // keep the .part for later
+      r.outcome = download_result::local_changed;
+      ::unlink(w.tmp.c_str());
       continue;
     }
     if (::rename(w.tmp.c_str(), full.c_str()) != 0) {
+      ::unlink(w.tmp.c_str());
       r = fail(st, r, std::string("cannot rename into place: ") + std::strerror(errno));
       continue;
     }

@@ -86,6 +86,11 @@ int run_client_node(const client_config& config, bool verbose) {
     log::error("client", "cannot create " + config.sync_directory + "/.syncer: " + ec.message());
     return 1;
   }
+  // Batch downloads' temp files are whole in memory first, so one left by a
+  // crash has nothing to resume: remove it. (Single downloads' <sha>.part
+  // files stay: they resume with Range.)
+  for (const auto& ent : fs::directory_iterator(config.sync_directory + "/.syncer/tmp", ec))
+    if (ent.path().filename().string().rfind("batch-", 0) == 0) fs::remove(ent.path(), ec);
   std::string error;
   std::shared_ptr<client_index> index = client_index::open(config.sync_directory + "/.syncer/index.db", &error);
   if (!index) {

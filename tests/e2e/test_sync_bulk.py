@@ -49,5 +49,29 @@ def test_300_mib_file():
     assert rss < 200 * 1024
 
 
+def test_identical_files_in_one_batch():
+    """Many paths with the same content travel in one batch both ways
+    (the hub stores the content once; client B writes every copy): every
+    path arrives and nothing is counted as a failure."""
+    base = workdir("same-content")
+    server = Server(base)
+    b = Client(base, "beta", server.port)
+    a = Client(base, "alpha", server.port, start=False)
+    expected = {}
+    for i in range(300):
+        text = "the same license text\n" * 50 if i % 3 else f"unique {i}"
+        a.write(f"pkg{i % 10}/LICENSE-{i}", text)
+        expected[f"pkg{i % 10}/LICENSE-{i}"] = text
+    for d in range(10):
+        expected[f"pkg{d}"] = "DIR"
+    a.start()
+    wait_converged([a, b], 60, expected)
+    for client in (a, b):
+        actors = client.inspect()
+        assert actors["downloader"]["counters"]["failures"] == 0, actors["downloader"]
+        assert actors["uploader"]["counters"]["failures"] == 0, actors["uploader"]
+        assert actors["folder-model"]["counters"]["failures"] == 0, actors["folder-model"]
+
+
 if __name__ == "__main__":
-    run([test_thousand_files_burst, test_300_mib_file])
+    run([test_thousand_files_burst, test_300_mib_file, test_identical_files_in_one_batch])
