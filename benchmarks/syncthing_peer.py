@@ -144,9 +144,10 @@ class Node:
         if not self.proc:
             return
         pids = [self.proc.pid]
-        try:
-            with open(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children") as f:
-                pids += [int(x) for x in f.read().split()]
+        try:  # Go may fork from any of its threads: look at every thread's children
+            for task in os.listdir(f"/proc/{self.proc.pid}/task"):
+                with open(f"/proc/{self.proc.pid}/task/{task}/children") as f:
+                    pids += [int(x) for x in f.read().split()]
         except OSError:
             pass
         for pid in pids:
