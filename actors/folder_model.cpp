@@ -40,6 +40,7 @@ bool under(const std::string& path, const std::string& dir) {
 // transaction.
 constexpr size_t max_hash_pending = 1024;
 constexpr size_t max_hash_batch = 128;
+constexpr uint64_t max_hash_batch_bytes = 16 << 20;
 constexpr int max_hash_requests = 2;
 constexpr int max_upload_in_flight = 2;  // requests (single files or batches)
 // Batches: at most this many entries and bytes per request; files from
@@ -68,6 +69,7 @@ struct folder_state {
   std::deque<std::string> to_examine;
   std::unordered_set<std::string> examine_queued;
   std::vector<std::string> to_hash;  // looked at, need hashing
+  std::vector<uint64_t> to_hash_sizes;  // their sizes at the look
   int hash_in_flight = 0;            // paths sent to the hasher
   int hash_requests = 0;
 
@@ -245,6 +247,7 @@ void look_at(self_ptr self, const std::string& path) {
       return;
     if (skipped(st, path, false)) return;
     st.to_hash.push_back(path);  // sent to the hasher in batches by pump()
+    st.to_hash_sizes.push_back(quick.size);
     return;
   }
   on_local_state(self, quick);
@@ -586,9 +589,15 @@ void pump(self_ptr self) {
   }
   if (examine_batch) st.index->end_batch();
   while (!st.to_hash.empty() && st.hash_requests < max_hash_requests) {
-    auto n = std::min(st.to_hash.size(), max_hash_batch);
+    // Cut by bytes too: a big file's result (and its upload) must not
+    // wait for the hashing of the files after it.
+    size_t n = 0;
+    uint64_t bytes = 0;
+    while (n < st.to_hash.size() && n < max_hash_batch && (n == 0 || bytes + st.to_hash_sizes[n] <= max_hash_batch_bytes))
+      bytes += st.to_hash_sizes[n++];
     std::vector<std::string> batch(st.to_hash.begin(), st.to_hash.begin() + static_cast<std::ptrdiff_t>(n));
     st.to_hash.erase(st.to_hash.begin(), st.to_hash.begin() + static_cast<std::ptrdiff_t>(n));
+    st.to_hash_sizes.erase(st.to_hash_sizes.begin(), st.to_hash_sizes.begin() + static_cast<std::ptrdiff_t>(n));
     st.hash_in_flight += static_cast<int>(n);
     ++st.hash_requests;
     self->request(st.hasher, caf::infinite, hash_atom::value, std::move(batch))
