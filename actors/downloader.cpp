@@ -11,6 +11,7 @@
 #include <caf/all.hpp>
 
 #include "actors/log.h"
+#include "storage/block_delta.h"
 #include "storage/file_times.h"
 #include "storage/object_store.h"
 #include "storage/sha256.h"
@@ -23,7 +24,7 @@ namespace fs = std::filesystem;
 struct downloader_state {
   std::string root;
   std::unique_ptr<hub_api> hub;
-  int64_t files = 0, bytes = 0, folders = 0, removals = 0, local_changes = 0, failures = 0, batches = 0;
+  int64_t files = 0, bytes = 0, deltas = 0, delta_bytes = 0, folders = 0, removals = 0, local_changes = 0, failures = 0, batches = 0;
   std::string current;
   std::string last_error;
 };
@@ -124,6 +125,29 @@ download_result fetch_file(downloader_state& st, const download_job& job) {
   struct stat ready {};
   bool reuse = e.size > 0 && ::stat(tmp.c_str(), &ready) == 0 && static_cast<uint64_t>(ready.st_size) == e.size;
   std::string received_sha256;  // when the hub's bytes were hashed as they arrived
+  // Changed in place on the hub, and the disk still holds the version we
+  // synced: fetch only the blocks that differ, the rest is copied from
+  // the local file. Whatever goes wrong (the local file changed meanwhile,
+  // the hub lacks the old object) ends in a whole download.
+  const auto& old = job.expected_local;
+  struct stat partial {};
+  if (e.size >= delta_min_file_size && !reuse && ::stat(tmp.c_str(), &partial) != 0 && old && !old->deleted &&
+      !old->is_dir && !old->sha256.empty() && old->sha256 != e.sha256 && disk_matches(full, old)) {
+    uint64_t got = 0;
+    auto delta = st.hub->download_delta(old->sha256, e.sha256, full, tmp, &received_sha256, &got);
+    if (delta.ok() && received_sha256 == e.sha256) {
+      reuse = true;
+      ++st.deltas;
+      st.delta_bytes += static_cast<int64_t>(got);
+      log::debug("downloader", e.path + ": fetched " + std::to_string(got) + " of " + std::to_string(e.size) +
+                                   " bytes as a delta");
+    } else {
+      log::debug("downloader", e.path + ": no delta (" + (delta.ok() ? "rebuilt file differs" : delta.error) +
+                                   "); downloading the whole file");
+      received_sha256.clear();
+      ::unlink(tmp.c_str());
+    }
+  }
   if (e.size > 0 && !reuse) {
     auto reply = st.hub->download_hashed(e.path, e.sha256, tmp, &received_sha256);
     if (reply.status == 416) ::unlink(tmp.c_str());
@@ -349,6 +373,8 @@ downloader_actor spawn_downloader(caf::actor_system& sys, std::string root, hub_
           st.counters["queue"] = static_cast<int64_t>(self->mailbox().size());
           st.counters["downloaded_files"] = s.files;
           st.counters["downloaded_bytes"] = s.bytes;
+          st.counters["delta_downloads"] = s.deltas;
+          st.counters["delta_bytes_received"] = s.delta_bytes;
           st.counters["folders"] = s.folders;
           st.counters["removals"] = s.removals;
           st.counters["kept_local_changes"] = s.local_changes;

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -39,7 +40,7 @@ struct store_state {
   std::shared_ptr<object_store> objects;
   conflict_resolver_actor resolver;
   client_registry_actor registry;
-  int64_t commits = 0, uploads = 0, bytes_in = 0, links = 0, deletions = 0, conflicts = 0, stale = 0,
+  int64_t commits = 0, uploads = 0, bytes_in = 0, delta_uploads = 0, bytes_reused = 0, links = 0, deletions = 0, conflicts = 0, stale = 0,
           syncs = 0, incremental_syncs = 0, rejected = 0;
   std::string last_error;
 };
@@ -175,7 +176,11 @@ std::optional<change_result> prepare(store_state& st, incoming_change& c, std::o
     e.sha256 = c.content_sha256;
     e.size = c.content_size;
     ++st.uploads;
-    st.bytes_in += static_cast<int64_t>(c.content_size);
+    st.bytes_in += static_cast<int64_t>(c.content_size - std::min(c.reused_bytes, c.content_size));
+    if (c.reused_bytes > 0) {
+      ++st.delta_uploads;
+      st.bytes_reused += static_cast<int64_t>(c.reused_bytes);
+    }
   } else if (!e.is_dir) {
     auto size = st.objects->object_size(e.sha256);
     if (!size) return refuse(st, 404, "the hub does not have content " + e.sha256, c);
@@ -426,6 +431,8 @@ file_store_actor spawn_file_store(caf::actor_system& sys, const file_store_confi
           out.counters["commits"] = s.commits;
           out.counters["uploads"] = s.uploads;
           out.counters["bytes_received"] = s.bytes_in;
+          out.counters["delta_uploads"] = s.delta_uploads;
+          out.counters["bytes_reused"] = s.bytes_reused;
           out.counters["links"] = s.links;
           out.counters["deletions"] = s.deletions;
           out.counters["conflicts"] = s.conflicts;

@@ -84,6 +84,38 @@ class hub_api {
     return download(path, expected_sha256, dest_file);
   }
 
+  // Block deltas (storage/block_delta.h), for large files that changed in
+  // place. upload_delta asks the hub for the block checksums of its
+  // current content of meta.path (GET /blocks) and sends only the blocks
+  // of `local_file` that differ (POST /upload with X-Delta-*); `sent` gets
+  // the bytes sent. 404 (no base), 412 (not worth it or not possible),
+  // 413, 422 (the rebuilt file did not hash to meta.sha256) and 501 (the
+  // default: not supported) all mean "send the whole file instead".
+  virtual hub_reply upload_delta(const file_entry& meta, const std::string& local_file, hub_change* out,
+                                 uint64_t* sent) {
+    (void)meta;
+    (void)local_file;
+    (void)out;
+    *sent = 0;
+    return {501, "delta uploads are not supported"};
+  }
+  // Writes the hub's object `to_sha256` into `dest_file`, taking every
+  // block that did not change from `base_file` (which holds object
+  // `from_sha256`) and fetching the rest (GET /delta). `whole_sha256` gets
+  // the SHA-256 of what was written (the caller compares it), `received`
+  // the bytes fetched. Any non-2xx: download the whole file instead.
+  virtual hub_reply download_delta(const std::string& from_sha256, const std::string& to_sha256,
+                                   const std::string& base_file, const std::string& dest_file,
+                                   std::string* whole_sha256, uint64_t* received) {
+    (void)from_sha256;
+    (void)to_sha256;
+    (void)base_file;
+    (void)dest_file;
+    whole_sha256->clear();
+    *received = 0;
+    return {501, "delta downloads are not supported"};
+  }
+
   // Many changes in one request; `out` gets one outcome per change, in
   // order, when the reply is ok. The default sends them one by one (test
   // doubles need nothing more).

@@ -110,12 +110,15 @@ struct incoming_change {
   // uploads): file-store then does not read the temp file again.
   std::string content_sha256;
   uint64_t content_size = 0;
+  // Delta uploads: bytes of the new version copied from the base object
+  // on the hub instead of sent (counted apart from bytes received).
+  uint64_t reused_bytes = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, incoming_change& x) {
   return f(caf::meta::type_name("incoming_change"), x.entry, x.temp_file, x.version_given, x.expected_sha256,
-           x.content_sha256, x.content_size);
+           x.content_sha256, x.content_size, x.reused_bytes);
 }
 
 // One question to the conflict-resolver: what the hub holds for a path

@@ -7,6 +7,7 @@
 #include <caf/all.hpp>
 
 #include "actors/log.h"
+#include "storage/block_delta.h"
 #include "storage/file_times.h"
 
 namespace syncer {
@@ -19,7 +20,7 @@ constexpr uint64_t link_first_threshold = 64 * 1024;
 struct uploader_state {
   std::string root;
   std::unique_ptr<hub_api> hub;
-  int64_t files = 0, bytes = 0, linked = 0, folders = 0, deletions = 0, failures = 0, batches = 0;
+  int64_t files = 0, bytes = 0, deltas = 0, delta_bytes = 0, linked = 0, folders = 0, deletions = 0, failures = 0, batches = 0;
   std::string current;
   std::string last_error;
 };
@@ -182,6 +183,24 @@ upload_result publish(uploader_state& st, const file_entry& entry) {
         sent = true;  // a real answer (409 stale, 4xx, unreachable): report it
       }
     }
+    if (!sent && entry.size >= delta_min_file_size) {
+      // Changed in place: only the blocks that differ from the hub's
+      // version. Any refusal but "unreachable" falls back to the whole file.
+      uint64_t wire = 0;
+      auto delta = st.hub->upload_delta(entry, st.root + "/" + entry.path, &change, &wire);
+      if (delta.ok() || delta.status == 409 || delta.status == 0) {
+        reply = delta;
+        sent = true;
+        if (delta.ok()) {
+          ++st.deltas;
+          st.delta_bytes += static_cast<int64_t>(wire);
+          log::debug("uploader", entry.path + ": sent " + std::to_string(wire) + " of " + std::to_string(entry.size) +
+                                     " bytes as a delta");
+        }
+      } else {
+        log::debug("uploader", entry.path + ": no delta (" + delta.error + "); sending the whole file");
+      }
+    }
     if (!sent) {
       reply = st.hub->upload(entry, st.root + "/" + entry.path, &change);
       if (reply.ok()) {
@@ -221,6 +240,8 @@ uploader_actor spawn_uploader(caf::actor_system& sys, std::string root, hub_api_
           st.counters["queue"] = static_cast<int64_t>(self->mailbox().size());
           st.counters["uploaded_files"] = s.files;
           st.counters["uploaded_bytes"] = s.bytes;
+          st.counters["delta_uploads"] = s.deltas;
+          st.counters["delta_bytes_sent"] = s.delta_bytes;
           st.counters["linked_files"] = s.linked;
           st.counters["folders"] = s.folders;
           st.counters["deletions"] = s.deletions;

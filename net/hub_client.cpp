@@ -1,6 +1,8 @@
 #include "net/hub_client.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <functional>
@@ -14,6 +16,7 @@
 #include "net/file_window_body.h"
 #include "net/hashing_file_body.h"
 #include "net/json.h"
+#include "storage/block_delta.h"
 
 namespace syncer {
 namespace {
@@ -156,6 +159,79 @@ class beast_hub_client : public hub_api {
       if (!reused) break;
     }
     return to_reply(r);
+  }
+
+  // Most literal bytes a delta upload holds in memory; a bigger change
+  // is streamed whole.
+  static constexpr uint64_t max_delta_upload_bytes = 32ull << 20;
+
+  hub_reply upload_delta(const file_entry& meta, const std::string& local_file, hub_change* out,
+                         uint64_t* sent) override {
+    *sent = 0;
+    auto r = call(http::verb::get, "/blocks?path=" + percent_encode_path(meta.path), "", {});
+    auto reply = to_reply(r);
+    if (!reply.ok()) return reply;
+    std::string error;
+    auto base = json::parse_blocks_reply(r.body, &error);
+    if (!base) return {412, "unexpected answer to GET /blocks: " + error};
+    auto mine = file_block_checksums(local_file, base->block_size, &error);
+    if (!mine) return {412, error};
+    auto literal = changed_blocks(*mine, base->checksums);
+    auto bytes = literal_bytes(literal, meta.size, base->block_size);
+    if (bytes > max_delta_upload_bytes || bytes > meta.size / 2)
+      return {412, std::to_string(bytes) + " of " + std::to_string(meta.size) + " bytes changed: not worth a delta"};
+    std::string body(bytes, '\0');
+    int fd = ::open(local_file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return {412, "cannot read " + local_file};
+    size_t at = 0;
+    for (auto b : literal) {
+      uint64_t start = b * base->block_size;
+      auto want = static_cast<size_t>(std::min<uint64_t>(base->block_size, meta.size - start));
+      auto n = ::pread(fd, body.data() + at, want, static_cast<off_t>(start));
+      if (n != static_cast<ssize_t>(want)) {
+        ::close(fd);
+        return {412, local_file + " changed while its delta was read"};
+      }
+      at += want;
+    }
+    ::close(fd);
+    auto headers = change_headers(meta);
+    headers.push_back({"X-Sha256", meta.sha256});
+    headers.push_back({"X-Delta-Base", base->sha256});
+    headers.push_back({"X-Delta-Block-Size", std::to_string(base->block_size)});
+    headers.push_back({"X-Delta-Size", std::to_string(meta.size)});
+    headers.push_back({"X-Delta-Literal", format_block_list(literal)});
+    auto up = call(http::verb::post, "/upload?path=" + percent_encode_path(meta.path), body, headers,
+                   "application/octet-stream");
+    auto result = change_reply(up, out);
+    if (result.ok()) *sent = bytes;
+    return result;
+  }
+
+  hub_reply download_delta(const std::string& from_sha256, const std::string& to_sha256, const std::string& base_file,
+                           const std::string& dest_file, std::string* whole_sha256, uint64_t* received) override {
+    whole_sha256->clear();
+    *received = 0;
+    auto r = call(http::verb::get, "/delta?from=" + from_sha256 + "&to=" + to_sha256, "", {});
+    auto reply = to_reply(r);
+    if (!reply.ok()) return reply;
+    auto newline = r.body.find('\n');
+    std::string error;
+    auto header = newline == std::string::npos ? std::nullopt
+                                               : json::parse_delta_header(std::string_view(r.body).substr(0, newline), &error);
+    if (!header || header->sha256 != to_sha256) return {412, "unexpected answer to GET /delta: " + error};
+    auto literal = parse_block_list(header->literal, block_count(header->size, header->block_size), &error);
+    if (!literal) return {412, "unexpected answer to GET /delta: " + error};
+    auto payload = std::string_view(r.body).substr(newline + 1);
+    if (payload.size() != literal_bytes(*literal, header->size, header->block_size))
+      return {412, "the answer to GET /delta is not the size of its blocks"};
+    delta_writer writer;
+    if (!writer.open(base_file, dest_file, header->size, header->block_size, std::move(*literal), &error) ||
+        !writer.put(payload.data(), payload.size(), &error) || !writer.finish(&error))
+      return {412, error};
+    *whole_sha256 = writer.sha256();
+    *received = payload.size();
+    return reply;
   }
 
   hub_reply upload_batch(const std::vector<batch_change>& changes, std::vector<batch_outcome>* out) override {

@@ -52,6 +52,27 @@ std::optional<std::vector<std::string>> parse_objects_request(std::string_view b
 std::string objects_sizes_json(const std::vector<std::optional<uint64_t>>& sizes);
 std::optional<std::vector<std::optional<uint64_t>>> parse_objects_sizes(std::string_view line, std::string* error);
 
+// Block deltas (storage/block_delta.h). GET /blocks answers
+// {"sha256","size","block_size","checksums":"<16 hex digits per block>"};
+// GET /delta answers a first line {"sha256","size","block_size","literal":"0-3,17"}
+// then the bytes of the literal blocks.
+struct blocks_reply {
+  std::string sha256;
+  uint64_t size = 0;
+  uint64_t block_size = 0;
+  std::vector<uint64_t> checksums;
+};
+std::string blocks_reply_json(const blocks_reply& r);
+std::optional<blocks_reply> parse_blocks_reply(std::string_view body, std::string* error);
+struct delta_header {
+  std::string sha256;
+  uint64_t size = 0;
+  uint64_t block_size = 0;
+  std::string literal;  // block list, "0-3,17"
+};
+std::string delta_header_json(const delta_header& h);
+std::optional<delta_header> parse_delta_header(std::string_view line, std::string* error);
+
 // Client side: hub answers.
 std::optional<std::string> parse_register_reply(std::string_view body, std::string* error);
 std::optional<sync_plan> parse_sync_plan(std::string_view body, std::string* error);
