@@ -169,6 +169,7 @@ def run_syncer(corpus, base, results, delta_file=None):
 
     if delta_file:
         before = hub_counters(server)["bytes_received"]
+        down_before = counters(b, "downloader")
         done_before = counters(b)["downloads_done"]
         path_a = os.path.join(a.dir, delta_file)
         data, expected = prepare_change(path_a)
@@ -185,6 +186,13 @@ def run_syncer(corpus, base, results, delta_file=None):
             time.sleep(0.005)
         results["delta"] = elapsed
         results["delta_bytes"] = hub_counters(server)["bytes_received"] - before
+        # What the hub sent to B: the changed blocks (a delta download) or
+        # the whole file.
+        down = harness.wait_until(lambda: counters(b, "downloader"), 10, what="client B's downloader counters")
+        if down["delta_downloads"] > down_before["delta_downloads"]:
+            results["delta_bytes_down"] = down["delta_bytes_received"] - down_before["delta_bytes_received"]
+        else:
+            results["delta_bytes_down"] = down["downloaded_bytes"] - down_before["downloaded_bytes"]
     else:
         # Start-up on the unchanged tree: A restarted until idle and in sync.
         harness.wait_until(lambda: (counters(a) or {}).get("sync_point_hub_seq", -1) > 0, 60,
@@ -549,12 +557,14 @@ def main():
     for name, size, files, dirs, delta_file, res in rows:
         if not delta_file:
             continue
-        for tool, label in (("syncer", "syncer (whole file re-sent: no block-level delta yet)"),
+        for tool, label in (("syncer", "syncer (changed 128 KiB blocks, client A → hub)"),
                             ("rsync", "rsync daemon (delta transfer)"), ("unison", "Unison"),
                             ("syncthing", "Syncthing (found by its watcher, 1 s delay)")):
             r = res[tool]
             sent = r.get("delta_bytes")
             lines.append(f"| {label} | {fmt_s(r, 'delta')} | {f'{sent / 1048576:.1f} MiB' if sent else '—'} |")
+            if tool == "syncer" and r.get("delta_bytes_down") is not None:
+                lines.append(f"| syncer, hub → client B (same run) | | {r['delta_bytes_down'] / 1048576:.1f} MiB |")
     lines += ["", "### Small edits and memory", "",
               f"Propagation of a small edit, syncer ({edits} edits): p50 {p50:.1f} ms, p95 {p95:.1f} ms, "
               f"p99 {p99:.1f} ms."]
