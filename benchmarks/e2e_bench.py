@@ -31,6 +31,7 @@ import os
 import platform
 import random
 import re
+import resource
 import shutil
 import socket
 import subprocess
@@ -84,6 +85,34 @@ def count_entries(root):
         files += len(fs)
         dirs += len(ds)
     return files, dirs
+
+
+def proc_cpu(pid, children=False):
+    """CPU seconds (user + system) of a live process, with those of its
+    reaped children when asked (an rsync daemon forks one per transfer)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    ticks = int(fields[11]) + int(fields[12])  # utime, stime
+    if children:
+        ticks += int(fields[13]) + int(fields[14])  # cutime, cstime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def has_children(pid):
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return bool(f.read().strip())
+    except OSError:
+        return False
+
+
+def children_cpu():
+    """CPU seconds of this script's finished children (subprocess.run)."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 
 
 def sha_file(path):
@@ -153,18 +182,21 @@ def run_syncer(corpus, base, results, delta_file=None):
     os.sync()
     files, dirs = count_entries(corpus)
     want = harness.tree(corpus)
+    cpu_before = proc_cpu(b.pid) + proc_cpu(server.pid)
     started = time.monotonic()
     a.start()
     while True:  # B's own account first (cheap), then the whole tree checked
         c = counters(b)
         if c and c["downloads_done"] >= files + dirs and c["pending_downloads"] == 0:
             elapsed = time.monotonic() - started
+            cpu = proc_cpu(a.pid) + proc_cpu(b.pid) + proc_cpu(server.pid) - cpu_before
             if harness.tree(b.dir) == want:
                 break
         if time.monotonic() - started > 1800:
             raise AssertionError("syncer did not converge in 30 min")
         time.sleep(0.005)
     results["initial"] = elapsed
+    results["cpu"] = cpu
     results["rss"] = {"client A": a.peak_rss_kib(), "client B": b.peak_rss_kib(), "hub": server.peak_rss_kib()}
 
     if delta_file:
@@ -247,7 +279,11 @@ def run_rsync(corpus, base, results, delta_file=None):
     try:
         harness.wait_until(lambda: subprocess.run(["rsync", f"rsync://127.0.0.1:{port}/"], capture_output=True)
                            .returncode == 0, 10, what="the rsync daemon")
+        cpu_before = children_cpu() + proc_cpu(daemon.pid, children=True)
         results["initial"], _ = timed()
+        # The daemon reaps its transfer process just after the client exits.
+        harness.wait_until(lambda: not has_children(daemon.pid), 5, interval=0.01, what="rsync's transfer process")
+        results["cpu"] = children_cpu() + proc_cpu(daemon.pid, children=True) - cpu_before
         assert harness.tree(dest) == harness.tree(src), "rsync copy differs"
         if delta_file:
             apply_change(os.path.join(src, delta_file), prepare_change(os.path.join(src, delta_file))[0])
@@ -304,7 +340,9 @@ def run_unison(corpus, base, results, install, delta_file=None):
             with socket.socket() as s:
                 return s.connect_ex(("127.0.0.1", port)) == 0
         harness.wait_until(listening, 10, what="the unison server")
+        cpu_before = children_cpu() + proc_cpu(server.pid, children=True)
         results["initial"] = timed()
+        results["cpu"] = children_cpu() + proc_cpu(server.pid, children=True) - cpu_before
         assert harness.tree(dest) == harness.tree(src), "unison copy differs"
         if delta_file:
             apply_change(os.path.join(src, delta_file), prepare_change(os.path.join(src, delta_file))[0])
@@ -527,6 +565,7 @@ def main():
             res["syncthing"]["why"] = "not installed (skipped in --smoke)"
         rows.append((name, size, files, dirs, delta_file, res))
         print(f"{name}: " + ", ".join(f"{t} {fmt_s(r)}" for t, r in res.items()), flush=True)
+        print("  CPU time: " + ", ".join(f"{t} {fmt_s(r, 'cpu')}" for t, r in res.items() if "cpu" in r), flush=True)
         if delta_file:
             print("  1 MiB in the middle changed: " + ", ".join(
                 f"{t} {fmt_s(r, 'delta')} ({r.get('delta_bytes')} bytes)" for t, r in res.items()), flush=True)
@@ -558,6 +597,15 @@ def main():
         s, r, u, t = res["syncer"], res["rsync"], res["unison"], res["syncthing"]
         lines.append(f"| {name} | {files} / {dirs} | {size / 1048576:.0f} MiB | {fmt_s(s)} | {fmt_s(r)} | {ratio(s, r)} "
                      f"| {fmt_s(u)} | {ratio(s, u)} | {fmt_s(t)} | {ratio(s, t)} |")
+    lines += ["", "CPU time of the same initial syncs (user + system seconds of every process of the tool; "
+              f"the machine has {os.cpu_count()} cores, so wall time cannot drop below CPU time / "
+              f"{os.cpu_count()}):", "",
+              "| corpus | syncer (hub + 2 clients) | rsync (client + daemon) | syncer / rsync | Unison | syncer / Unison |",
+              "|---|---|---|---|---|---|"]
+    for name, size, files, dirs, delta_file, res in rows:
+        s, r, u = res["syncer"], res["rsync"], res["unison"]
+        lines.append(f"| {name} | {fmt_s(s, 'cpu')} | {fmt_s(r, 'cpu')} | {ratio(s, r, 'cpu')} "
+                     f"| {fmt_s(u, 'cpu')} | {ratio(s, u, 'cpu')} |")
     lines += ["", "### Start-up on the unchanged tree", "",
               "syncer: client A restarted after it recorded its sync point, until idle and in sync (median of 3). "
               "rsync, Unison: their second run with nothing to do.", "",
