@@ -121,6 +121,31 @@ struct http_server::impl : std::enable_shared_from_this<http_server::impl> {
   std::optional<hub_edge_config> hub;
   std::atomic<uint64_t> temp_counter{0};
   std::atomic<bool> stopping{false};
+  // The literal blocks of recent delta uploads, by (base, new) sha256:
+  // GET /delta between the same two versions (the other clients, right
+  // after) answers without comparing the two objects again. Every block
+  // not listed equals the base's: the rebuilt file hashed to its sha256.
+  std::mutex deltas_mutex;
+  std::map<std::pair<std::string, std::string>, std::vector<uint64_t>> recent_deltas;
+  std::deque<std::pair<std::string, std::string>> recent_order;
+
+  void remember_delta(const std::string& from, const std::string& to, std::vector<uint64_t> literal) {
+    std::lock_guard<std::mutex> lock(deltas_mutex);
+    auto key = std::make_pair(from, to);
+    if (recent_deltas.count(key) == 0) recent_order.push_back(key);
+    recent_deltas[key] = std::move(literal);
+    while (recent_order.size() > 64) {
+      recent_deltas.erase(recent_order.front());
+      recent_order.pop_front();
+    }
+  }
+
+  std::optional<std::vector<uint64_t>> recent_delta(const std::string& from, const std::string& to) {
+    std::lock_guard<std::mutex> lock(deltas_mutex);
+    auto it = recent_deltas.find({from, to});
+    if (it == recent_deltas.end()) return std::nullopt;
+    return it->second;
+  }
   // Session sinks are event-based actors that would keep the actor system
   // alive after stop(): stop() ends them explicitly.
   std::mutex sinks_mutex;
@@ -500,10 +525,13 @@ class http_session : public connection, public std::enable_shared_from_this<http
     delta_parser_.emplace(std::move(*header_parser_));
     delta_parser_->body_limit(expected_body);
     auto& body = delta_parser_->get().body();
+    auto literal_copy = block_size == delta_block_size ? *literal : std::vector<uint64_t>{};
     if (!body.writer->open(base_file, temp_file_, size, block_size, std::move(*literal), &error)) {
       ::unlink(temp_file_.c_str());
       return reject(500, "cannot start the delta: " + error);
     }
+    delta_base_ = base;
+    delta_literal_ = literal_copy;
     read_body(*delta_parser_, [self = shared_from_this(), size](beast::error_code ec, size_t) {
       auto& body = self->delta_parser_->get().body();
       std::string error = body.error;
@@ -517,7 +545,7 @@ class http_session : public connection, public std::enable_shared_from_this<http
       self->incoming_.content_sha256 = body.writer->sha256();
       self->incoming_.content_size = size;
       self->incoming_.reused_bytes = size - body.writer->literal_bytes_received();
-      self->commit(self->incoming_);
+      self->commit(self->incoming_, true);
     });
   }
 
@@ -532,12 +560,14 @@ class http_session : public connection, public std::enable_shared_from_this<http
     return true;
   }
 
-  void commit(incoming_change c) {
+  void commit(incoming_change c, bool delta = false) {
     auto self = shared_from_this();
     ask<change_result>(
         server_->system, stream_.get_executor(), server_->hub->store,
-        std::function<void(change_result&)>([self](change_result& r) {
+        std::function<void(change_result&)>([self, delta, sha = c.content_sha256](change_result& r) {
           if (!r.error.empty() && r.status != 409) return self->reject(r.status, r.error, false);
+          if (delta && r.status == 200 && self->delta_literal_.size() > 0)
+            self->server_->remember_delta(self->delta_base_, sha, std::move(self->delta_literal_));
           self->send_json(r.status, json::change_result_json(r));
         }),
         std::function<void(const std::string&)>([self, c](const std::string& msg) {
@@ -880,7 +910,8 @@ class http_session : public connection, public std::enable_shared_from_this<http
     if (::stat(object(to).c_str(), &to_stat) != 0) return reject(404, "the hub does not have content " + to, false);
     auto size = static_cast<uint64_t>(to_stat.st_size);
     std::string error;
-    auto literal = differing_blocks(object(from), object(to), delta_block_size, &error);
+    auto literal = server_->recent_delta(from, to);
+    if (!literal) literal = differing_blocks(object(from), object(to), delta_block_size, &error);
     if (!literal) return reject(500, "cannot compare objects: " + error, false);
     auto bytes = literal_bytes(*literal, size, delta_block_size);
     if (bytes > max_delta_reply_bytes || bytes > size / 2)
@@ -1123,6 +1154,8 @@ class http_session : public connection, public std::enable_shared_from_this<http
   incoming_change incoming_;
   std::string temp_file_;
   std::string range_header_, if_range_;
+  std::string delta_base_;               // the delta upload being received: its base
+  std::vector<uint64_t> delta_literal_;  // and its literal blocks (when in 128 KiB blocks)
   std::vector<char> drain_block_;
 };
 

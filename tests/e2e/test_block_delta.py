@@ -169,6 +169,12 @@ def test_delta_endpoints_with_plain_http():
     header = json.loads(line)
     assert header == {"sha256": sha(new), "size": len(new), "block_size": BLOCK, "literal": "1,5"}, header
     assert payload == literal
+    # Back to the old version: found by comparing the two objects (no
+    # upload made that delta); old's short last block is a prefix of new's.
+    status, body, _ = request("GET", port, f"/delta?from={sha(new)}&to={sha(old)}")
+    assert status == 200, body
+    line, payload = body.split(b"\n", 1)
+    assert json.loads(line)["literal"] == "1" and payload == old[BLOCK:2 * BLOCK], line
     status, body, _ = request("GET", port, f"/delta?from={'0' * 64}&to={sha(new)}")
     assert status == 404, body
     status, body, _ = request("GET", port, "/delta?from=nope&to=nope")
