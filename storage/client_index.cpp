@@ -127,8 +127,9 @@ void client_index::set_meta(const std::string& key, const std::string& value) {
 }
 
 std::unordered_map<std::string, client_index::disk_view> client_index::live_disk_views() {
-  SQLite::Statement q(*db_, "SELECT path, size, mtime_ns, is_dir FROM entries WHERE deleted = 0");
   std::unordered_map<std::string, disk_view> out;
+  out.reserve(count(false));  // no rehashing while 25,000 rows go in
+  SQLite::Statement q(*db_, "SELECT path, size, mtime_ns, is_dir FROM entries WHERE deleted = 0");
   while (q.executeStep()) {
     disk_view v;
     v.size = static_cast<uint64_t>(q.getColumn(1).getInt64());
