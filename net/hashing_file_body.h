@@ -4,6 +4,7 @@
 // to net/*.cpp: it pulls in Beast, so no public header may include it.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -22,6 +23,9 @@ struct hashing_file_body {
     boost::beast::file file;
     std::shared_ptr<sha256_stream> hash = std::make_shared<sha256_stream>();
     uint64_t received = 0;  // bytes written by this body (not counting what the file held before)
+    // When set, bytes written so far, published after every write: the
+    // hub streams an upload still in progress to other clients from it.
+    std::shared_ptr<std::atomic<uint64_t>> progress;
   };
 
   class reader {
@@ -43,6 +47,7 @@ struct hashing_file_body {
         body_.received += n;
         total += n;
       }
+      if (body_.progress) body_.progress->store(body_.received, std::memory_order_release);
       return total;
     }
 

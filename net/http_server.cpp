@@ -17,6 +17,8 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -102,6 +104,19 @@ struct connection {
   virtual void shut() = 0;
 };
 
+// An upload being received, announced by its X-Sha256 so other clients
+// can fetch a large file while it arrives (GET /incoming/{sha256}).
+struct incoming_upload {
+  std::string temp_file;
+  uint64_t size = 0;
+  std::shared_ptr<std::atomic<uint64_t>> written = std::make_shared<std::atomic<uint64_t>>(0);
+  std::atomic<int> state{0};  // arriving, complete, failed
+  static constexpr int arriving = 0, complete = 1, failed = 2;
+};
+
+// Uploads from this size on are announced while they arrive.
+constexpr uint64_t incoming_stream_min = 4ull << 20;
+
 }  // namespace
 
 // Ownership: every pending Asio handler holds its session, and every
@@ -121,6 +136,9 @@ struct http_server::impl : std::enable_shared_from_this<http_server::impl> {
   std::optional<hub_edge_config> hub;
   std::atomic<uint64_t> temp_counter{0};
   std::atomic<bool> stopping{false};
+  std::mutex incoming_mutex;
+  std::map<std::string, std::shared_ptr<incoming_upload>> incoming;  // by sha256
+
   // The literal blocks of recent delta uploads, by (base, new) sha256:
   // GET /delta between the same two versions (the other clients, right
   // after) answers without comparing the two objects again. Every block
@@ -470,11 +488,14 @@ class http_session : public connection, public std::enable_shared_from_this<http
     beast::error_code ec;
     file_parser_->get().body().file.open(temp_file_.c_str(), beast::file_mode::write, ec);
     if (ec) return reject(500, "cannot create upload temp file: " + ec.message());
+    announce_incoming();
     read_body(*file_parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
       auto& body = self->file_parser_->get().body();
       beast::error_code ignored;
       body.file.close(ignored);
+      self->incoming_done(!ec);
       if (ec) {
+        self->drop_incoming();
         ::unlink(self->temp_file_.c_str());
         if (ec == http::error::body_limit) return self->reject(413, "upload is too large");
         return self->close();
@@ -560,17 +581,124 @@ class http_session : public connection, public std::enable_shared_from_this<http
     return true;
   }
 
+  // A large upload with X-Sha256 is announced to the other clients
+  // ("file_incoming" event) as soon as its body starts; they may fetch it
+  // while it arrives. Nothing is recorded: the usual event follows the
+  // commit, and a refused upload only wasted their prefetch.
+  void announce_incoming() {
+    auto length = file_parser_->content_length();
+    const auto& sha = incoming_.expected_sha256;
+    if (!length || *length < incoming_stream_min || !is_sha256_hex(sha)) return;
+    auto up = std::make_shared<incoming_upload>();
+    up->temp_file = temp_file_;
+    up->size = *length;
+    {
+      std::lock_guard<std::mutex> lock(server_->incoming_mutex);
+      if (!server_->incoming.emplace(sha, up).second) return;  // the same content is already arriving
+    }
+    incoming_upload_ = up;
+    file_parser_->get().body().progress = up->written;
+    hub_event ev;
+    ev.type = "file_incoming";
+    ev.entry.path = incoming_.entry.path;
+    ev.entry.sha256 = sha;
+    ev.entry.size = *length;
+    ev.entry.origin = incoming_.entry.origin;
+    caf::anon_send(server_->hub->registry, notify_atom::value, std::move(ev));
+  }
+
+  void incoming_done(bool ok) {
+    if (incoming_upload_) incoming_upload_->state = ok ? incoming_upload::complete : incoming_upload::failed;
+  }
+
+  // After the commit (or a failure): the temp file is gone or renamed, so
+  // no new reader can start; readers already streaming keep their file.
+  void drop_incoming() {
+    if (!incoming_upload_) return;
+    std::lock_guard<std::mutex> lock(server_->incoming_mutex);
+    auto it = server_->incoming.find(incoming_.expected_sha256);
+    if (it != server_->incoming.end() && it->second == incoming_upload_) server_->incoming.erase(it);
+    incoming_upload_.reset();
+  }
+
+  // GET /incoming/{sha256}: the bytes of an upload of that content while
+  // it arrives, sent as they are written (Content-Length = the upload's).
+  // The answer is cut short (connection closed) if the upload breaks, so
+  // a client never takes a partial body for a whole one.
+  void incoming(const std::string& sha) {
+    std::shared_ptr<incoming_upload> up;
+    {
+      std::lock_guard<std::mutex> lock(server_->incoming_mutex);
+      auto it = server_->incoming.find(sha);
+      if (it != server_->incoming.end()) up = it->second;
+    }
+    int fd = up ? ::open(up->temp_file.c_str(), O_RDONLY | O_CLOEXEC) : -1;
+    if (fd < 0) return reject(404, "no upload of that content is arriving", false);
+    tail_ = std::make_shared<tail_state>(stream_.get_executor());
+    tail_->up = up;
+    tail_->fd = fd;
+    tail_->head = "HTTP/1.1 200 OK\r\nServer: syncer\r\nContent-Type: application/octet-stream\r\nContent-Length: " +
+                  std::to_string(up->size) + "\r\nX-Sha256: " + sha + "\r\n" +
+                  (keep_alive_ ? "" : "Connection: close\r\n") + "\r\n";
+    tail_->last_progress = std::chrono::steady_clock::now();
+    stream_.expires_after(std::chrono::seconds(60));
+    asio::async_write(stream_, asio::buffer(tail_->head), [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) return self->end_tail(true);
+      self->tail_next();
+    });
+  }
+
+  void tail_next() {
+    auto& t = *tail_;
+    if (t.sent == t.up->size) return end_tail(false);
+    uint64_t available = t.up->written->load(std::memory_order_acquire);
+    auto now = std::chrono::steady_clock::now();
+    if (t.sent < available) {
+      t.last_progress = now;
+      if (t.block.empty()) t.block.resize(256 * 1024);
+      auto want = static_cast<size_t>(std::min<uint64_t>(t.block.size(), available - t.sent));
+      auto n = ::pread(t.fd, t.block.data(), want, static_cast<off_t>(t.sent));
+      if (n <= 0) return end_tail(true);
+      stream_.expires_after(std::chrono::seconds(60));
+      asio::async_write(stream_, asio::buffer(t.block.data(), static_cast<size_t>(n)),
+                        [self = shared_from_this()](beast::error_code ec, size_t written) {
+                          if (ec) return self->end_tail(true);
+                          self->tail_->sent += written;
+                          self->tail_next();
+                        });
+      return;
+    }
+    // Caught up with the upload: wait for more, unless it broke, stalled
+    // for a minute, or the hub is stopping.
+    if (t.up->state == incoming_upload::failed || server_->stopping ||
+        now - t.last_progress > std::chrono::seconds(60))
+      return end_tail(true);
+    t.timer.expires_after(std::chrono::milliseconds(1));
+    t.timer.async_wait([self = shared_from_this()](beast::error_code) { self->tail_next(); });
+  }
+
+  void end_tail(bool broken) {
+    if (tail_) ::close(tail_->fd);
+    tail_.reset();
+    stream_.expires_never();
+    if (broken || !keep_alive_) return close();
+    reset();
+    read_header();
+  }
+
   void commit(incoming_change c, bool delta = false) {
     auto self = shared_from_this();
     ask<change_result>(
         server_->system, stream_.get_executor(), server_->hub->store,
         std::function<void(change_result&)>([self, delta, sha = c.content_sha256](change_result& r) {
+          self->drop_incoming();
           if (!r.error.empty() && r.status != 409) return self->reject(r.status, r.error, false);
           if (delta && r.status == 200 && self->delta_literal_.size() > 0)
             self->server_->remember_delta(self->delta_base_, sha, std::move(self->delta_literal_));
           self->send_json(r.status, json::change_result_json(r));
         }),
         std::function<void(const std::string&)>([self, c](const std::string& msg) {
+          self->drop_incoming();
           if (!c.temp_file.empty()) ::unlink(c.temp_file.c_str());
           self->reject(503, "the file store did not answer: " + msg, false);
         }),
@@ -682,6 +810,12 @@ class http_session : public connection, public std::enable_shared_from_this<http
           std::function<void(std::vector<conflict_record>&)>(
               [self](auto& records) { self->send_json(200, json::conflicts_json(records)); }),
           fail, conflicts_atom::value, open_only);
+    }
+    if (is("/incoming/")) {
+      if (method_ != http::verb::get) return reject(405, "use GET");
+      auto sha = p.substr(10);
+      if (!is_sha256_hex(sha)) return reject(400, "'" + sha + "' is not a sha256 (64 lowercase hex digits)", false);
+      return incoming(sha);
     }
     if (is("/download/")) {
       if (method_ != http::verb::get && method_ != http::verb::head) return reject(405, "use GET");
@@ -1154,6 +1288,18 @@ class http_session : public connection, public std::enable_shared_from_this<http
   incoming_change incoming_;
   std::string temp_file_;
   std::string range_header_, if_range_;
+  std::shared_ptr<incoming_upload> incoming_upload_;  // this session's upload, when announced
+  struct tail_state {
+    explicit tail_state(const asio::any_io_executor& ex) : timer(ex) {}
+    std::shared_ptr<incoming_upload> up;
+    int fd = -1;
+    uint64_t sent = 0;
+    std::string head;
+    std::vector<char> block;
+    asio::steady_timer timer;
+    std::chrono::steady_clock::time_point last_progress;
+  };
+  std::shared_ptr<tail_state> tail_;  // GET /incoming being answered
   std::string delta_base_;               // the delta upload being received: its base
   std::vector<uint64_t> delta_literal_;  // and its literal blocks (when in 128 KiB blocks)
   std::vector<char> drain_block_;
