@@ -66,6 +66,10 @@ struct folder_state {
   hasher_actor hasher;
   uploader_actor uploader;
   downloader_actor downloader;
+  prefetcher_actor prefetcher;  // may be null: no prefetching
+  // sha256s being prefetched: a download of one of them waits for the
+  // prefetch to end (then takes its file) instead of fetching it again.
+  std::unordered_set<std::string> prefetching;
 
   std::deque<std::string> to_examine;
   std::unordered_set<std::string> examine_queued;
@@ -748,9 +752,11 @@ void pump(self_ptr self) {
       st.to_download.pop_front();
     }
     if (batch.empty()) {
-      if (st.large_downloads.empty()) break;
-      batch.push_back(std::move(st.large_downloads.front()));
-      st.large_downloads.pop_front();
+      auto next = std::find_if(st.large_downloads.begin(), st.large_downloads.end(),
+                               [&](const download_job& j) { return st.prefetching.count(j.entry.sha256) == 0; });
+      if (next == st.large_downloads.end()) break;
+      batch.push_back(std::move(*next));
+      st.large_downloads.erase(next);
     }
     ++st.download_in_flight;
     if (batch.size() == 1) {
@@ -791,6 +797,35 @@ void pump(self_ptr self) {
   }
 }
 
+// Another client is uploading a large file: fetch it from the hub while
+// it arrives there. Its "file_changed" event follows the commit and goes
+// through the usual plan; the download then takes the prefetched file.
+void start_prefetch(self_ptr self, const file_entry& announced) {
+  auto& st = self->state;
+  std::string error;
+  auto path = normalize_sync_path(announced.path, &error);
+  if (!st.prefetcher || !path || announced.size < prefetch_min_size || announced.sha256.size() != 64 ||
+      skipped(st, *path, false) || !st.prefetching.insert(announced.sha256).second)
+    return;
+  auto local = st.index->get(*path);
+  if (local && !local->deleted && local->sha256 == announced.sha256) {
+    st.prefetching.erase(announced.sha256);
+    return;  // we have it
+  }
+  auto entry = announced;
+  entry.path = *path;
+  self->request(st.prefetcher, caf::infinite, prefetch_atom::value, entry)
+      .then(
+          [self, sha = entry.sha256](const download_result&) {
+            self->state.prefetching.erase(sha);
+            pump(self);
+          },
+          [self, sha = entry.sha256](const caf::error&) {
+            self->state.prefetching.erase(sha);
+            pump(self);
+          });
+}
+
 void log_progress(folder_state& st) {
   auto pending = st.to_examine.size() + st.to_upload.size() + st.large_uploads.size() + st.uploading.size() +
                  st.to_download.size() + st.large_downloads.size() +
@@ -807,9 +842,11 @@ void log_progress(folder_state& st) {
 }  // namespace
 
 folder_model_actor spawn_folder_model(caf::actor_system& sys, folder_model_config config, hub_api_factory hub,
-                                      hasher_actor hasher, uploader_actor uploader, downloader_actor downloader) {
+                                      hasher_actor hasher, uploader_actor uploader, downloader_actor downloader,
+                                      prefetcher_actor prefetcher) {
   auto behavior = [](self_ptr self, folder_model_config config, hub_api_factory hub, hasher_actor hasher,
-                     uploader_actor uploader, downloader_actor downloader) -> folder_model_actor::behavior_type {
+                     uploader_actor uploader, downloader_actor downloader,
+                     prefetcher_actor prefetcher) -> folder_model_actor::behavior_type {
     auto& st = self->state;
     st.config = std::move(config);
     st.index = st.config.index;
@@ -817,6 +854,7 @@ folder_model_actor spawn_folder_model(caf::actor_system& sys, folder_model_confi
     st.hasher = std::move(hasher);
     st.uploader = std::move(uploader);
     st.downloader = std::move(downloader);
+    st.prefetcher = std::move(prefetcher);
     if (auto last = st.index->get_meta("last_sync_ns")) st.last_sync_ns = std::stoll(*last);
     load_sync_point(st);
     full_scan(self);
@@ -837,6 +875,7 @@ folder_model_actor spawn_folder_model(caf::actor_system& sys, folder_model_confi
           pump(self);
         },
         [self](hub_event_atom, const hub_event& ev) {
+          if (ev.type == "file_incoming") return start_prefetch(self, ev.entry);
           if (ev.type != "file_changed" && ev.type != "file_deleted") return;
           auto entry = ev.entry;
           std::string error;
@@ -908,7 +947,7 @@ folder_model_actor spawn_folder_model(caf::actor_system& sys, folder_model_confi
     };
   };
   return sys.spawn<caf::detached>(behavior, std::move(config), std::move(hub), std::move(hasher),
-                                  std::move(uploader), std::move(downloader));
+                                  std::move(uploader), std::move(downloader), std::move(prefetcher));
 }
 
 }  // namespace syncer

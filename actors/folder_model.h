@@ -14,6 +14,7 @@
 #include "actors/downloader.h"
 #include "actors/hasher.h"
 #include "actors/hub_api.h"
+#include "actors/prefetcher.h"
 #include "actors/uploader.h"
 #include "actors/watcher.h"
 #include "storage/client_index.h"
@@ -46,6 +47,7 @@ struct folder_model_config {
 
 folder_model_actor spawn_folder_model(caf::actor_system& sys, folder_model_config config,
                                       hub_api_factory hub, hasher_actor hasher,
-                                      uploader_actor uploader, downloader_actor downloader);
+                                      uploader_actor uploader, downloader_actor downloader,
+                                      prefetcher_actor prefetcher = {});
 
 }  // namespace syncer

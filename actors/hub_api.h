@@ -84,6 +84,17 @@ class hub_api {
     return download(path, expected_sha256, dest_file);
   }
 
+  // The bytes of an upload of `sha256` still arriving at the hub (GET
+  // /incoming/{sha256}), written to `dest_file` as they come; the answer is
+  // cut short if the upload breaks. `whole_sha256` = SHA-256 of what was
+  // received. 404: nothing of that content is arriving (any more).
+  virtual hub_reply prefetch(const std::string& sha256, const std::string& dest_file, std::string* whole_sha256) {
+    (void)sha256;
+    (void)dest_file;
+    whole_sha256->clear();
+    return {501, "streaming uploads are not supported"};
+  }
+
   // Block deltas (storage/block_delta.h), for large files that changed in
   // place. upload_delta asks the hub for the block checksums of its
   // current content of meta.path (GET /blocks) and sends only the blocks

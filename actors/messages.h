@@ -42,6 +42,7 @@ using offline_atom = caf::atom_constant<caf::atom("offline")>;
 using poll_atom = caf::atom_constant<caf::atom("poll")>;
 using flush_now_atom = caf::atom_constant<caf::atom("flush_now")>;
 using conflicts_atom = caf::atom_constant<caf::atom("conflicts")>;
+using prefetch_atom = caf::atom_constant<caf::atom("prefetch")>;
 
 // --- inspection ---------------------------------------------------------
 // What every actor answers to `inspect_atom`: its name, numeric counters

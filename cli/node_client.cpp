@@ -11,6 +11,7 @@
 #include <caf/all.hpp>
 
 #include "actors/folder_model.h"
+#include "actors/prefetcher.h"
 #include "actors/log.h"
 #include "actors/rules/ignore.h"
 #include "net/event_stream.h"
@@ -87,10 +88,14 @@ int run_client_node(const client_config& config, bool verbose) {
     return 1;
   }
   // Batch downloads' temp files are whole in memory first, so one left by a
-  // crash has nothing to resume: remove it. (Single downloads' <sha>.part
-  // files stay: they resume with Range.)
-  for (const auto& ent : fs::directory_iterator(config.sync_directory + "/.syncer/tmp", ec))
-    if (ent.path().filename().string().rfind("batch-", 0) == 0) fs::remove(ent.path(), ec);
+  // crash has nothing to resume: remove it; so are prefetches (partial or
+  // verified: nothing will ask for them after a restart). Single
+  // downloads' <sha>.part files stay: they resume with Range.
+  for (const auto& ent : fs::directory_iterator(config.sync_directory + "/.syncer/tmp", ec)) {
+    auto name = ent.path().filename().string();
+    bool verified = name.size() > 9 && name.compare(name.size() - 9, 9, ".verified") == 0;
+    if (name.rfind("batch-", 0) == 0 || name.rfind("prefetch-", 0) == 0 || verified) fs::remove(ent.path(), ec);
+  }
   std::string error;
   std::shared_ptr<client_index> index = client_index::open(config.sync_directory + "/.syncer/index.db", &error);
   if (!index) {
@@ -125,7 +130,8 @@ int run_client_node(const client_config& config, bool verbose) {
   fm.is_ignored = [matcher](const std::string& path, bool is_dir) { return matcher->is_ignored(path, is_dir); };
   fm.ignore_rules_changed = [matcher] { matcher->invalidate(); };
   for (const auto& pattern : config.ignore_patterns) fm.ignore_config += pattern + "\n";
-  auto model = spawn_folder_model(system, fm, hub_factory, hasher, uploader, downloader);
+  auto prefetcher = spawn_prefetcher(system, config.sync_directory, hub_factory);
+  auto model = spawn_folder_model(system, fm, hub_factory, hasher, uploader, downloader, prefetcher);
   index.reset();  // the folder model owns it now
   watcher_config wc;
   wc.root = config.sync_directory;
@@ -146,6 +152,7 @@ int run_client_node(const client_config& config, bool verbose) {
                                        {"hasher", caf::actor_cast<caf::actor>(hasher)},
                                        {"uploader", caf::actor_cast<caf::actor>(uploader)},
                                        {"downloader", caf::actor_cast<caf::actor>(downloader)},
+                                       {"prefetcher", caf::actor_cast<caf::actor>(prefetcher)},
                                        {"folder-model", caf::actor_cast<caf::actor>(model)}});
   std::string port_file = config.sync_directory + "/.syncer/admin.port";
   auto admin_port = admin.start_admin("127.0.0.1", 0, &error);
@@ -173,7 +180,7 @@ int run_client_node(const client_config& config, bool verbose) {
   fs::remove(port_file, ec);
   for (auto h : {caf::actor_cast<caf::actor>(watcher), caf::actor_cast<caf::actor>(model),
                  caf::actor_cast<caf::actor>(hasher), caf::actor_cast<caf::actor>(uploader),
-                 caf::actor_cast<caf::actor>(downloader)})
+                 caf::actor_cast<caf::actor>(downloader), caf::actor_cast<caf::actor>(prefetcher)})
     caf::anon_send_exit(h, caf::exit_reason::user_shutdown);
   system.await_all_actors_done();
   log::info("client", "stopped");

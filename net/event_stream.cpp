@@ -79,7 +79,8 @@ struct event_stream::impl : std::enable_shared_from_this<event_stream::impl> {
       auto ev = json::parse_event(text, &error);
       if (!ev) {
         log::warn("event-stream", "ignoring a malformed event: " + error);
-      } else if ((ev->type == "file_changed" || ev->type == "file_deleted") && self->cb.on_event) {
+      } else if ((ev->type == "file_changed" || ev->type == "file_deleted" || ev->type == "file_incoming") &&
+                 self->cb.on_event) {
         self->cb.on_event(*ev);
       }
       self->read();

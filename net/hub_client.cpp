@@ -234,6 +234,20 @@ class beast_hub_client : public hub_api {
     return reply;
   }
 
+  hub_reply prefetch(const std::string& sha256, const std::string& dest_file, std::string* whole_sha256) override {
+    whole_sha256->clear();
+    raw_reply r;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      bool reused = stream_.has_value();
+      if (!connect(&r)) return to_reply(r);
+      http::request<http::empty_body> req{http::verb::get, "/incoming/" + sha256, 11};
+      decorate(req, {});
+      if (fetch(req, sha256, dest_file, &r, whole_sha256)) break;
+      if (!reused) break;
+    }
+    return to_reply(r);
+  }
+
   hub_reply upload_batch(const std::vector<batch_change>& changes, std::vector<batch_outcome>* out) override {
     out->clear();
     if (changes.empty()) return {200, ""};

@@ -419,7 +419,7 @@ std::optional<hub_event> parse_event(std::string_view body, std::string* error) 
   }
   hub_event ev;
   if (!read_string(obj, "type", &ev.type, true, error)) return std::nullopt;
-  if (ev.type == "file_changed" || ev.type == "file_deleted") {
+  if (ev.type == "file_changed" || ev.type == "file_deleted" || ev.type == "file_incoming") {
     if (!read_entry(root, &ev.entry, true, error, false)) return std::nullopt;
     if (ev.type == "file_deleted") ev.entry.deleted = true;
   }

@@ -1,0 +1,102 @@
+#include "actors/prefetcher.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include <caf/all.hpp>
+
+#include "actors/log.h"
+
+namespace syncer {
+namespace {
+
+struct prefetcher_state {
+  std::string root;
+  std::unique_ptr<hub_api> hub;
+  int64_t files = 0, bytes = 0, gone = 0, failures = 0;
+  std::string current;
+  std::string last_error;
+};
+
+download_result prefetch(prefetcher_state& st, const file_entry& e) {
+  download_result r;
+  r.entry = e;
+  std::string tmp_dir = st.root + "/.syncer/tmp";
+  std::error_code ec;
+  std::filesystem::create_directories(tmp_dir, ec);
+  auto done = verified_prefetch_path(st.root, e.sha256);
+  struct stat have {};
+  if (::stat(done.c_str(), &have) == 0 && static_cast<uint64_t>(have.st_size) == e.size) return r;
+  auto part = tmp_dir + "/prefetch-" + e.sha256 + ".part";
+  ::unlink(part.c_str());
+  std::string sha;
+  auto reply = st.hub->prefetch(e.sha256, part, &sha);
+  if (!reply.ok() || sha != e.sha256) {
+    ::unlink(part.c_str());
+    if (reply.status == 404 || reply.status == 501) {
+      ++st.gone;  // already committed, or nothing to stream: the download takes over
+      r.outcome = download_result::gone;
+      return r;
+    }
+    ++st.failures;
+    r.outcome = download_result::failed;
+    r.error = reply.ok() ? "the streamed bytes do not hash to the announced sha256" : reply.error;
+    st.last_error = e.path + ": " + r.error;
+    log::debug("prefetcher", st.last_error);
+    return r;
+  }
+  if (::rename(part.c_str(), done.c_str()) != 0) {
+    ++st.failures;
+    r.outcome = download_result::failed;
+    r.error = std::string("cannot keep the prefetched file: ") + std::strerror(errno);
+    st.last_error = e.path + ": " + r.error;
+    ::unlink(part.c_str());
+    return r;
+  }
+  ++st.files;
+  st.bytes += static_cast<int64_t>(e.size);
+  log::debug("prefetcher", e.path + ": " + std::to_string(e.size) + " bytes fetched while they were uploaded");
+  return r;
+}
+
+}  // namespace
+
+std::string verified_prefetch_path(const std::string& root, const std::string& sha256) {
+  return root + "/.syncer/tmp/" + sha256 + ".verified";
+}
+
+prefetcher_actor spawn_prefetcher(caf::actor_system& sys, std::string root, hub_api_factory hub) {
+  auto behavior = [](prefetcher_actor::stateful_pointer<prefetcher_state> self, std::string root,
+                     hub_api_factory hub) -> prefetcher_actor::behavior_type {
+    self->state.root = std::move(root);
+    self->state.hub = hub();
+    return {
+        [self](prefetch_atom, const file_entry& entry) {
+          self->state.current = entry.path;
+          auto r = prefetch(self->state, entry);
+          self->state.current.clear();
+          return r;
+        },
+        [self](inspect_atom) {
+          auto& s = self->state;
+          actor_state st;
+          st.name = "prefetcher";
+          st.counters["queue"] = static_cast<int64_t>(self->mailbox().size());
+          st.counters["prefetched_files"] = s.files;
+          st.counters["prefetched_bytes"] = s.bytes;
+          st.counters["missed"] = s.gone;
+          st.counters["failures"] = s.failures;
+          st.info["in_flight"] = s.current;
+          st.info["last_error"] = s.last_error;
+          return st;
+        },
+    };
+  };
+  return sys.spawn<caf::detached>(behavior, std::move(root), std::move(hub));
+}
+
+}  // namespace syncer
