@@ -613,7 +613,7 @@ def main():
         lines.append(f"| {name} | {fmt_s(s, 'cpu')} | {fmt_s(r, 'cpu')} | {ratio(s, r, 'cpu')} "
                      f"| {fmt_s(u, 'cpu')} | {ratio(s, u, 'cpu')} |")
     lines += ["", "### Start-up on the unchanged tree", "",
-              "syncer: client A restarted after it recorded its sync point, until idle and in sync (median of 3). "
+              "syncer: client A restarted once idle with its sync point at the hub's latest sequence, until idle and in sync again (median of 3). "
               "rsync, Unison: their second run with nothing to do.", "",
               "| corpus | syncer | rsync no-change run | syncer / rsync | Unison no-change run | syncer / Unison |",
               "|---|---|---|---|---|---|"]
