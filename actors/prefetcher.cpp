@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 
@@ -22,12 +23,28 @@ struct prefetcher_state {
   std::string last_error;
 };
 
+// Verified prefetches nobody took within 10 minutes (the download was
+// not needed after all: a conflict, a newer version, an ignored path) are
+// removed, so .syncer/tmp/ does not keep whole copies of big files.
+void drop_stale_prefetches(const std::string& tmp_dir) {
+  std::error_code ec;
+  auto now = std::filesystem::file_time_type::clock::now();
+  for (const auto& ent : std::filesystem::directory_iterator(tmp_dir, ec)) {
+    auto name = ent.path().filename().string();
+    if (name.size() < 9 || name.compare(name.size() - 9, 9, ".verified") != 0) continue;
+    std::error_code time_ec;
+    auto written = ent.last_write_time(time_ec);
+    if (!time_ec && now - written > std::chrono::minutes(10)) std::filesystem::remove(ent.path(), time_ec);
+  }
+}
+
 download_result prefetch(prefetcher_state& st, const file_entry& e) {
   download_result r;
   r.entry = e;
   std::string tmp_dir = st.root + "/.syncer/tmp";
   std::error_code ec;
   std::filesystem::create_directories(tmp_dir, ec);
+  drop_stale_prefetches(tmp_dir);
   auto done = verified_prefetch_path(st.root, e.sha256);
   struct stat have {};
   if (::stat(done.c_str(), &have) == 0 && static_cast<uint64_t>(have.st_size) == e.size) return r;

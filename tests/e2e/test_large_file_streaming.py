@@ -117,6 +117,11 @@ def test_large_file_reaches_the_other_client_through_the_stream():
     server = Server(base)
     a = Client(base, "alpha", server.port)
     b = Client(base, "beta", server.port)
+    # A verified prefetch nobody took, 20 minutes old: dropped by the next prefetch.
+    stale = b.path(".syncer/tmp/" + "0" * 64 + ".verified")
+    with open(stale, "wb") as f:
+        f.write(b"old")
+    os.utime(stale, (time.time() - 1200, time.time() - 1200))
     data = os.urandom(48 * MIB)
     tmp = a.path(".syncer/big.tmp")
     with open(tmp, "wb") as f:

@@ -183,3 +183,42 @@ TEST(Json, SyncRequestSinceAndPlanSyncPoint) {
   EXPECT_EQ(back->sequence, 57u);
   EXPECT_TRUE(back->incremental);
 }
+
+TEST(Json, IncomingEventCarriesPathShaAndSize) {
+  hub_event ev{"file_incoming", sample()};
+  std::string error;
+  auto parsed = json::parse_event(json::event_json(ev), &error);
+  ASSERT_TRUE(parsed) << error;
+  EXPECT_EQ(parsed->type, "file_incoming");
+  EXPECT_EQ(parsed->entry.path, ev.entry.path);
+  EXPECT_EQ(parsed->entry.sha256, ev.entry.sha256);
+  EXPECT_EQ(parsed->entry.size, ev.entry.size);
+  EXPECT_FALSE(parsed->entry.deleted);
+}
+
+TEST(Json, BlocksReplyAndDeltaHeaderRoundTrip) {
+  json::blocks_reply r{std::string(64, 'b'), 300000, 131072, {1, 2, 0xFFFFFFFFFFFFFFFFull}};
+  std::string error;
+  auto parsed = json::parse_blocks_reply(json::blocks_reply_json(r), &error);
+  ASSERT_TRUE(parsed) << error;
+  EXPECT_EQ(parsed->sha256, r.sha256);
+  EXPECT_EQ(parsed->size, r.size);
+  EXPECT_EQ(parsed->checksums, r.checksums);
+  json::delta_header h{std::string(64, 'c'), 300000, 131072, "0-1,2"};
+  auto header = json::parse_delta_header(json::delta_header_json(h), &error);
+  ASSERT_TRUE(header) << error;
+  EXPECT_EQ(header->literal, "0-1,2");
+  EXPECT_EQ(header->block_size, 131072u);
+}
+
+TEST(Json, BlocksReplyMustHaveOneChecksumPerBlock) {
+  std::string error;
+  // 300000 bytes in 131072-byte blocks: 3 blocks, but 2 checksums.
+  EXPECT_FALSE(json::parse_blocks_reply(
+      R"({"sha256":"x","size":300000,"block_size":131072,"checksums":"00000000000000010000000000000002"})", &error));
+  EXPECT_NE(error.find("checksums"), std::string::npos) << error;
+  EXPECT_FALSE(json::parse_blocks_reply(R"({"sha256":"x","size":1,"block_size":0,"checksums":""})", &error));
+  EXPECT_FALSE(json::parse_blocks_reply(R"({"sha256":"x","size":1,"block_size":4096,"checksums":"zz"})", &error));
+  EXPECT_FALSE(json::parse_delta_header(R"({"sha256":"x","size":1,"block_size":0,"literal":""})", &error));
+  EXPECT_FALSE(json::parse_delta_header(R"({"sha256":"x","size":1})", &error));
+}
