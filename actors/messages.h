@@ -152,7 +152,8 @@ typename Inspector::result_type inspect(Inspector& f, file_lookup& x) {
   return f(caf::meta::type_name("file_lookup"), x.found, x.entry, x.object_file);
 }
 
-// A server -> client event ("file_changed" / "file_deleted").
+// A server -> client event ("file_changed" / "file_deleted", or
+// "file_incoming": a large upload has started arriving; nothing recorded yet).
 struct hub_event {
   std::string type;
   file_entry entry;  // entry.origin = the client that made the change
