@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <functional>
+#include <future>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -168,14 +169,20 @@ class beast_hub_client : public hub_api {
   hub_reply upload_delta(const file_entry& meta, const std::string& local_file, hub_change* out,
                          uint64_t* sent) override {
     *sent = 0;
+    // Our own checksums are computed while the hub computes its own.
+    auto ours = std::async(std::launch::async, [local_file] {
+      std::string error;
+      return file_block_checksums(local_file, delta_block_size, &error);
+    });
     auto r = call(http::verb::get, "/blocks?path=" + percent_encode_path(meta.path), "", {});
     auto reply = to_reply(r);
+    auto mine = ours.get();
     if (!reply.ok()) return reply;
     std::string error;
     auto base = json::parse_blocks_reply(r.body, &error);
     if (!base) return {412, "unexpected answer to GET /blocks: " + error};
-    auto mine = file_block_checksums(local_file, base->block_size, &error);
-    if (!mine) return {412, error};
+    if (base->block_size != delta_block_size) mine = file_block_checksums(local_file, base->block_size, &error);
+    if (!mine) return {412, "cannot read " + local_file + (error.empty() ? "" : ": " + error)};
     auto literal = changed_blocks(*mine, base->checksums);
     auto bytes = literal_bytes(literal, meta.size, base->block_size);
     if (bytes > max_delta_upload_bytes || bytes > meta.size / 2)
