@@ -169,13 +169,17 @@ class beast_hub_client : public hub_api {
   hub_reply upload_delta(const file_entry& meta, const std::string& local_file, hub_change* out,
                          uint64_t* sent) override {
     *sent = 0;
-    // Our own checksums are computed while the hub computes its own.
-    auto ours = std::async(std::launch::async, [local_file] {
+    // Our own checksums are computed while the hub computes its own, and
+    // abandoned at once when the hub has no base (a new file: the usual
+    // case of an initial sync).
+    auto stop = std::make_shared<std::atomic<bool>>(false);
+    auto ours = std::async(std::launch::async, [local_file, stop] {
       std::string error;
-      return file_block_checksums(local_file, delta_block_size, &error);
+      return file_block_checksums(local_file, delta_block_size, &error, stop.get());
     });
     auto r = call(http::verb::get, "/blocks?path=" + percent_encode_path(meta.path), "", {});
     auto reply = to_reply(r);
+    if (!reply.ok()) *stop = true;
     auto mine = ours.get();
     if (!reply.ok()) return reply;
     std::string error;

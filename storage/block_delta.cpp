@@ -100,7 +100,7 @@ uint64_t block_checksum(const void* data, size_t size) {
 }
 
 std::optional<std::vector<uint64_t>> file_block_checksums(const std::string& path, uint64_t block_size,
-                                                          std::string* error) {
+                                                          std::string* error, const std::atomic<bool>* stop) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     *error = errno_text("cannot open " + path);
@@ -110,6 +110,11 @@ std::optional<std::vector<uint64_t>> file_block_checksums(const std::string& pat
   std::vector<char> block(block_size);
   uint64_t offset = 0;
   while (true) {
+    if (stop && stop->load(std::memory_order_relaxed)) {
+      *error = "stopped";
+      ::close(fd);
+      return std::nullopt;
+    }
     auto n = read_at(fd, block.data(), block.size(), offset);
     if (n < 0) {
       *error = errno_text("cannot read " + path);

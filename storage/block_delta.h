@@ -12,6 +12,7 @@
 // sender named, or it is thrown away and the whole file is sent.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -36,9 +37,11 @@ uint64_t block_checksum(const void* data, size_t size);
 // Number of blocks of a file of `size` bytes.
 inline uint64_t block_count(uint64_t size, uint64_t block_size) { return (size + block_size - 1) / block_size; }
 
-// Checksums of every block of the file at `path`, read in order.
+// Checksums of every block of the file at `path`, read in order. When
+// `stop` becomes true the work ends early (nullopt, "stopped").
 std::optional<std::vector<uint64_t>> file_block_checksums(const std::string& path, uint64_t block_size,
-                                                          std::string* error);
+                                                          std::string* error,
+                                                          const std::atomic<bool>* stop = nullptr);
 
 // Indexes of the blocks of `now` that the receiver cannot take from
 // `base` at the same index: those whose checksum differs, and all past

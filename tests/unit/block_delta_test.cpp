@@ -166,3 +166,16 @@ TEST(BlockDelta, RefusesMissingOrExtraBytesAndAShortBase) {
     EXPECT_FALSE(w.open((dir.path / "missing").string(), out, bs, bs, {}, &error));
   }
 }
+
+TEST(BlockDelta, ChecksumsStopWhenAsked) {
+  temp_dir dir;
+  write_file(dir.path / "f", random_bytes(64 * 1024, 6));
+  std::atomic<bool> stop{true};
+  std::string error;
+  EXPECT_FALSE(file_block_checksums((dir.path / "f").string(), 4096, &error, &stop));
+  EXPECT_EQ(error, "stopped");
+  stop = false;
+  auto sums = file_block_checksums((dir.path / "f").string(), 4096, &error, &stop);
+  ASSERT_TRUE(sums) << error;
+  EXPECT_EQ(sums->size(), 16u);
+}
