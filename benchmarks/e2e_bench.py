@@ -494,7 +494,9 @@ def warm_memory(work, size):
     """Writes and deletes `size` bytes in the work dir once. On a VM, the
     first touch of guest memory (tmpfs pages) costs far more than later
     ones: without this the first tool measured pays it (4 × 256 MiB took
-    5.4 s cold and 2.3 s warm for syncer on the same machine)."""
+    5.4 s cold and 2.3 s warm for syncer on the same machine), and so does
+    any step that needs more memory than was touched before (the 1 MiB
+    delta took 0.7 s or 1.35 s depending on it)."""
     path = os.path.join(work, "warm-up")
     block = b"\0" * (1 << 20)
     free = shutil.disk_usage(work).free
@@ -534,7 +536,10 @@ def main():
                     "large0.bin"))
 
     if not args.smoke:
-        warm_memory(work, 3 * max(size for _, _, size, _ in corpora))
+        # The run's peak: the corpora, plus client A, the hub and client B
+        # each holding a copy of the biggest one, plus rebuilt versions.
+        total = sum(size for _, _, size, _ in corpora)
+        warm_memory(work, total + 4 * max(size for _, _, size, _ in corpora))
 
     rows = []
     for name, path, size, delta_file in corpora:
