@@ -77,10 +77,14 @@ class beast_hub_client : public hub_api {
   }
 
   hub_reply sync_request(const std::vector<file_entry>& local, const std::string& extra, sync_plan* plan) {
-    std::string body = "{\"client_id\":\"\"" + extra + ",\"files\":[";
+    std::string body;
+    body.reserve(json::entries_json_size_hint(local) + extra.size() + 32);
+    body += "{\"client_id\":\"\"";
+    body += extra;
+    body += ",\"files\":[";
     for (size_t i = 0; i < local.size(); ++i) {
       if (i) body += ',';
-      body += json::entry_json(local[i]);
+      json::append_entry_json(body, local[i]);
     }
     body += "]}";
     auto r = call(http::verb::post, "/sync", body, {});
@@ -263,6 +267,9 @@ class beast_hub_client : public hub_api {
     out->clear();
     if (changes.empty()) return {200, ""};
     std::string body = json::batch_manifest_json(changes);
+    size_t content_bytes = 0;
+    for (const auto& c : changes) content_bytes += c.content.size();
+    body.reserve(body.size() + 1 + content_bytes);
     body += '\n';
     for (const auto& c : changes)
       if (c.op == batch_change::upload) body += c.content;
@@ -432,11 +439,13 @@ class beast_hub_client : public hub_api {
     for (int attempt = 0; attempt < 2; ++attempt) {
       bool reused = stream_.has_value();
       if (!connect(&r)) return r;
-      http::request<http::string_body> req{verb, target, 11};
+      // The body is sent from the caller's string, not copied: /sync and
+      // /batch bodies are MiBs.
+      http::request<http::span_body<const char>> req{verb, target, 11};
       decorate(req, headers);
       if (!body.empty()) {
         req.set(http::field::content_type, content_type);
-        req.body() = body;
+        req.body() = {body.data(), body.size()};
       }
       req.prepare_payload();
       if (exchange(req, &r, transfer_timeout(body.size()))) return r;

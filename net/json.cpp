@@ -11,9 +11,8 @@ namespace dom = simdjson::dom;
 
 // ---------------------------------------------------------------- writing
 
-std::string quote(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + 2);
+void append_quoted(std::string& out, std::string_view text) {
+  out.reserve(out.size() + text.size() + 2);
   out += '"';
   for (char ch : text) {
     auto c = static_cast<unsigned char>(ch);
@@ -34,22 +33,32 @@ std::string quote(std::string_view text) {
     }
   }
   out += '"';
+}
+
+std::string quote(std::string_view text) {
+  std::string out;
+  append_quoted(out, text);
   return out;
 }
 
 std::string error_body(std::string_view message) { return "{\"error\":" + quote(message) + "}"; }
 
-std::string version_json(const version_vector& v) {
-  std::string out = "{";
+void append_version_json(std::string& out, const version_vector& v) {
+  out += '{';
   bool first = true;
   for (const auto& [id, counter] : v.counters()) {
     if (!first) out += ',';
     first = false;
-    out += quote(id);
+    append_quoted(out, id);
     out += ':';
     out += std::to_string(counter);
   }
   out += '}';
+}
+
+std::string version_json(const version_vector& v) {
+  std::string out;
+  append_version_json(out, v);
   return out;
 }
 
@@ -58,34 +67,58 @@ namespace {
 // Events use "type" for the event kind, so there the entry kind is
 // written as "is_dir" instead (with_type = false).
 void append_entry_fields(std::string& out, const file_entry& e, bool with_type = true) {
-  out += "\"path\":" + quote(e.path);
-  out += ",\"sha256\":" + quote(e.sha256);
-  out += ",\"size\":" + std::to_string(e.size);
-  out += ",\"mtime\":" + std::to_string(e.mtime_ns);
-  out += ",\"version\":" + version_json(e.version);
-  out += std::string(",\"deleted\":") + (e.deleted ? "true" : "false");
+  // Appended piece by piece: a full /sync body holds every entry of the
+  // folder, and temporaries per field cost more than the JSON itself.
+  out += "\"path\":";
+  append_quoted(out, e.path);
+  out += ",\"sha256\":";
+  append_quoted(out, e.sha256);
+  out += ",\"size\":";
+  out += std::to_string(e.size);
+  out += ",\"mtime\":";
+  out += std::to_string(e.mtime_ns);
+  out += ",\"version\":";
+  append_version_json(out, e.version);
+  out += e.deleted ? ",\"deleted\":true" : ",\"deleted\":false";
   if (with_type)
-    out += std::string(",\"type\":") + (e.is_dir ? "\"dir\"" : "\"file\"");
+    out += e.is_dir ? ",\"type\":\"dir\"" : ",\"type\":\"file\"";
   else
-    out += std::string(",\"is_dir\":") + (e.is_dir ? "true" : "false");
-  out += ",\"origin\":" + quote(e.origin);
-  out += ",\"sequence\":" + std::to_string(e.sequence);
+    out += e.is_dir ? ",\"is_dir\":true" : ",\"is_dir\":false";
+  out += ",\"origin\":";
+  append_quoted(out, e.origin);
+  out += ",\"sequence\":";
+  out += std::to_string(e.sequence);
 }
 
 }  // namespace
 
-std::string entry_json(const file_entry& e) {
-  std::string out = "{";
+void append_entry_json(std::string& out, const file_entry& e) {
+  out += '{';
   append_entry_fields(out, e);
   out += '}';
+}
+
+std::string entry_json(const file_entry& e) {
+  std::string out;
+  append_entry_json(out, e);
   return out;
 }
 
+size_t entries_json_size_hint(const std::vector<file_entry>& entries) {
+  size_t total = 32;
+  for (const auto& e : entries) total += e.path.size() + e.origin.size() + 192 + 56 * e.version.counters().size();
+  return total;
+}
+
 std::string entries_json(const std::vector<file_entry>& entries, std::string_view key) {
-  std::string out = "{" + quote(key) + ":[";
+  std::string out;
+  out.reserve(entries_json_size_hint(entries) + key.size());
+  out += '{';
+  append_quoted(out, key);
+  out += ":[";
   for (size_t i = 0; i < entries.size(); ++i) {
     if (i) out += ',';
-    out += entry_json(entries[i]);
+    append_entry_json(out, entries[i]);
   }
   out += "]}";
   return out;
@@ -104,7 +137,7 @@ std::string entry_array(const std::vector<file_entry>& items) {
   std::string out = "[";
   for (size_t i = 0; i < items.size(); ++i) {
     if (i) out += ',';
-    out += entry_json(items[i]);
+    append_entry_json(out, items[i]);
   }
   return out + "]";
 }
@@ -178,8 +211,11 @@ std::string conflicts_json(const std::vector<conflict_record>& conflicts) {
 namespace {
 
 // One parser per thread: simdjson parsers reuse their buffers.
-dom::parser& thread_parser() {
+dom::parser& thread_parser(size_t next_size) {
   thread_local dom::parser parser;
+  // A parser keeps the capacity of the largest document it has seen (a full
+  // /sync is MiBs); give it back once the documents are small again.
+  if (parser.capacity() > (size_t{4} << 20) && next_size < (size_t{1} << 20)) parser = dom::parser{};
   return parser;
 }
 
@@ -187,7 +223,7 @@ bool parse_document(std::string_view body, dom::element* out, std::string* error
   simdjson::padded_string padded(body);
   // The parser's document must outlive `out`; parse into the thread's
   // parser, whose document lives until the next parse on this thread.
-  auto result = thread_parser().parse(padded);
+  auto result = thread_parser(body.size()).parse(padded);
   if (result.error()) {
     if (error) *error = std::string("malformed JSON: ") + simdjson::error_message(result.error());
     return false;

@@ -16,10 +16,14 @@ namespace syncer::json {
 
 // "text" with JSON escapes, including the quotes.
 std::string quote(std::string_view text);
+void append_quoted(std::string& out, std::string_view text);
 std::string error_body(std::string_view message);  // {"error":"..."}
 
 std::string version_json(const version_vector& v);  // {"id":3,...}
 std::string entry_json(const file_entry& e);
+void append_entry_json(std::string& out, const file_entry& e);  // entry_json, appended to `out`
+// About the bytes entries_json writes for `entries`, for reserving once.
+size_t entries_json_size_hint(const std::vector<file_entry>& entries);
 std::string entries_json(const std::vector<file_entry>& entries, std::string_view key);  // {"<key>":[...]}
 std::string sync_plan_json(const sync_plan& plan);
 std::string change_result_json(const change_result& r);

@@ -222,3 +222,27 @@ TEST(Json, BlocksReplyMustHaveOneChecksumPerBlock) {
   EXPECT_FALSE(json::parse_delta_header(R"({"sha256":"x","size":1,"block_size":0,"literal":""})", &error));
   EXPECT_FALSE(json::parse_delta_header(R"({"sha256":"x","size":1})", &error));
 }
+
+// The client reserves a /sync body once from this hint (a full body is MiBs
+// on a big folder; growing it by doubling held twice that at its peak).
+TEST(Json, EntriesSizeHintCoversTheBody) {
+  std::vector<file_entry> entries;
+  for (int i = 0; i < 1000; ++i) {
+    auto e = sample();
+    e.path = "usr/include/some/deeper/folder/header_" + std::to_string(i) + ".h";
+    e.origin = "0123456789ab";  // client ids are 12 hex digits
+    e.version = version_vector{};
+    e.version.set(e.origin, 1000000 + i);
+    e.version.set("fedcba987654", 7);
+    e.mtime_ns = 1'764'000'000'000'000'000 + i;
+    e.sequence = 1'000'000 + i;
+    entries.push_back(e);
+  }
+  auto body = json::entries_json(entries, "files");
+  auto hint = json::entries_json_size_hint(entries);
+  EXPECT_GE(hint, body.size());
+  EXPECT_LE(hint, body.size() * 3 / 2);
+  std::string appended;
+  json::append_entry_json(appended, entries[0]);
+  EXPECT_EQ(appended, json::entry_json(entries[0]));
+}
