@@ -86,7 +86,10 @@ struct folder_state {
 
   std::deque<download_job> to_download;
   std::deque<download_job> large_downloads;  // set aside from to_download: fetched one by one
-  std::unordered_set<std::string> downloading;  // queued or in flight
+  // Queued or in flight, with the hub entry wanted: an event and a plan
+  // often name the same version (one crosses the other while a batch is
+  // arriving), and that second mention needs no re-plan.
+  std::unordered_map<std::string, file_entry> downloading;
   int download_in_flight = 0;
   std::unordered_set<std::string> deferred;  // changed while being downloaded
   // Folder tombstones whose folder still holds tracked entries: retried on
@@ -104,6 +107,7 @@ struct folder_state {
   uint64_t newest_hub_seq = 0;     // highest sequence seen in hub events
   int64_t full_resyncs = 0;
   int64_t last_resync_ns = 0;
+  int64_t last_hub_event_ns = 0;
   int64_t last_progress_log = 0;
 
   int64_t uploads_done = 0, downloads_done = 0, removals_done = 0, conflicts = 0, resyncs = 0,
@@ -143,8 +147,15 @@ void queue_upload(folder_state& st, const std::string& path) {
   if (st.upload_queued.insert(path).second) st.to_upload.push_back(path);
 }
 
+bool same_hub_version(const file_entry& a, const file_entry& b) {
+  return a.version == b.version && a.sha256 == b.sha256 && a.deleted == b.deleted && a.is_dir == b.is_dir;
+}
+
 void queue_download(folder_state& st, const file_entry& entry, std::optional<file_entry> expected) {
-  if (st.downloading.count(entry.path)) {
+  auto wanted = st.downloading.find(entry.path);
+  if (wanted != st.downloading.end()) {
+    if (same_hub_version(wanted->second, entry)) return;
+    wanted->second = entry;
     // Replace the queued job if it is still waiting.
     for (auto* queue : {&st.to_download, &st.large_downloads})
       for (auto& job : *queue)
@@ -155,7 +166,7 @@ void queue_download(folder_state& st, const file_entry& entry, std::optional<fil
     st.resync_wanted = true;  // in flight: re-plan once it is done, so the newer version follows
     return;
   }
-  st.downloading.insert(entry.path);
+  st.downloading.emplace(entry.path, entry);
   st.to_download.push_back(download_job{entry, std::move(expected)});
 }
 
@@ -877,6 +888,7 @@ folder_model_actor spawn_folder_model(caf::actor_system& sys, folder_model_confi
         [self](hub_event_atom, const hub_event& ev) {
           if (ev.type == "file_incoming") return start_prefetch(self, ev.entry);
           if (ev.type != "file_changed" && ev.type != "file_deleted") return;
+          self->state.last_hub_event_ns = now_ns();
           auto entry = ev.entry;
           std::string error;
           auto normal = normalize_sync_path(entry.path, &error);
@@ -910,7 +922,11 @@ folder_model_actor spawn_folder_model(caf::actor_system& sys, folder_model_confi
           // Once idle, move the sync point up to what was done since the
           // last one (a small incremental POST /sync), so a restart or a
           // reconnect has little to compare.
+          // Idle means no hub event for a second too: while a client's
+          // uploads stream in, the gaps between its batches are not idle,
+          // and a plan asked for there crosses the events on their way.
           if (st.online && !st.resync_wanted && nothing_pending(st) && now_ns() - st.last_resync_ns > 1'000'000'000 &&
+              now_ns() - st.last_hub_event_ns > 1'000'000'000 &&
               (!st.sync_point || st.index->last_local_seq() > st.sync_point->local_seq ||
                st.newest_hub_seq > st.sync_point->hub_seq))
             st.resync_wanted = true;
