@@ -837,6 +837,24 @@ void start_prefetch(self_ptr self, const file_entry& announced) {
           });
 }
 
+// One event from the hub (the caller pumps once for all of a message's).
+void on_hub_event(self_ptr self, const hub_event& ev) {
+  if (ev.type == "file_incoming") return start_prefetch(self, ev.entry);
+  if (ev.type != "file_changed" && ev.type != "file_deleted") return;
+  auto& st = self->state;
+  st.last_hub_event_ns = now_ns();
+  auto entry = ev.entry;
+  std::string error;
+  auto normal = normalize_sync_path(entry.path, &error);
+  if (!normal) {
+    log::warn("folder-model", "ignoring hub event with a bad path: " + error);
+    return;
+  }
+  entry.path = *normal;
+  st.newest_hub_seq = std::max(st.newest_hub_seq, entry.sequence);
+  apply_hub_entry(st, entry);
+}
+
 void log_progress(folder_state& st) {
   auto pending = st.to_examine.size() + st.to_upload.size() + st.large_uploads.size() + st.uploading.size() +
                  st.to_download.size() + st.large_downloads.size() +
@@ -886,20 +904,12 @@ folder_model_actor spawn_folder_model(caf::actor_system& sys, folder_model_confi
           pump(self);
         },
         [self](hub_event_atom, const hub_event& ev) {
-          if (ev.type == "file_incoming") return start_prefetch(self, ev.entry);
-          if (ev.type != "file_changed" && ev.type != "file_deleted") return;
-          self->state.last_hub_event_ns = now_ns();
-          auto entry = ev.entry;
-          std::string error;
-          auto normal = normalize_sync_path(entry.path, &error);
-          if (!normal) {
-            log::warn("folder-model", "ignoring hub event with a bad path: " + error);
-            return;
-          }
-          entry.path = *normal;
-          self->state.newest_hub_seq = std::max(self->state.newest_hub_seq, entry.sequence);
-          apply_hub_entry(self->state, entry);
+          on_hub_event(self, ev);
           pump(self);
+        },
+        [self](hub_event_atom, const std::vector<hub_event>& events) {
+          for (const auto& ev : events) on_hub_event(self, ev);
+          pump(self);  // once for all: a batch's files go out as download batches
         },
         [self](online_atom) {
           self->state.online = true;

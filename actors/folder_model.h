@@ -25,6 +25,7 @@ using folder_model_actor = caf::typed_actor<
     caf::reacts_to<changed_atom, std::vector<std::string>>,
     caf::reacts_to<rescan_atom>,
     caf::reacts_to<hub_event_atom, hub_event>,
+    caf::reacts_to<hub_event_atom, std::vector<hub_event>>,  // one WebSocket message's events, in order
     caf::reacts_to<online_atom>,   // event stream (re)connected: reconcile
     caf::reacts_to<offline_atom>,  // event stream lost
     caf::reacts_to<poll_atom>,     // internal timer

@@ -142,7 +142,9 @@ int run_client_node(const client_config& config, bool verbose) {
   event_stream events(address, *client_id,
                       event_stream::callbacks{
                           [&system, model] { caf::anon_send(model, online_atom::value); },
-                          [&system, model](const hub_event& ev) { caf::anon_send(model, hub_event_atom::value, ev); },
+                          [&system, model](std::vector<hub_event> evs) {
+                            caf::anon_send(model, hub_event_atom::value, std::move(evs));
+                          },
                           [&system, model](const std::string&) { caf::anon_send(model, offline_atom::value); },
                       });
   events.start();

@@ -1,5 +1,7 @@
 #include "net/event_stream.h"
 
+#include <algorithm>
+
 #include <chrono>
 #include <thread>
 
@@ -60,7 +62,7 @@ struct event_stream::impl : std::enable_shared_from_this<event_stream::impl> {
         req.set(beast::http::field::authorization, "Bearer " + key);
       }));
     auto host = address.host + ":" + std::to_string(address.port);
-    ws->async_handshake(host, "/ws/" + percent_encode_path(client_id), [self = shared_from_this()](beast::error_code ec) {
+    ws->async_handshake(host, "/ws/" + percent_encode_path(client_id) + "?batch=1", [self = shared_from_this()](beast::error_code ec) {
       if (ec) return self->failed("WebSocket handshake failed: " + ec.message());
       self->backoff_ms = 100;
       self->is_connected = true;
@@ -76,12 +78,17 @@ struct event_stream::impl : std::enable_shared_from_this<event_stream::impl> {
       auto text = beast::buffers_to_string(self->buffer.data());
       self->buffer.consume(self->buffer.size());
       std::string error;
-      auto ev = json::parse_event(text, &error);
-      if (!ev) {
+      auto events = json::parse_events(text, &error);
+      if (!events) {
         log::warn("event-stream", "ignoring a malformed event: " + error);
-      } else if ((ev->type == "file_changed" || ev->type == "file_deleted" || ev->type == "file_incoming") &&
-                 self->cb.on_event) {
-        self->cb.on_event(*ev);
+      } else {
+        events->erase(std::remove_if(events->begin(), events->end(),
+                                     [](const hub_event& ev) {
+                                       return ev.type != "file_changed" && ev.type != "file_deleted" &&
+                                              ev.type != "file_incoming";
+                                     }),
+                      events->end());
+        if (!events->empty() && self->cb.on_events) self->cb.on_events(std::move(*events));
       }
       self->read();
     });

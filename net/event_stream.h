@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "actors/hub_api.h"
 #include "actors/messages.h"
@@ -19,7 +20,10 @@ class event_stream {
  public:
   struct callbacks {
     std::function<void()> on_connected;
-    std::function<void(const hub_event&)> on_event;
+    // The events of one WebSocket message, in order (the stream asks the
+    // hub for batches: many events arrive in one message while a client's
+    // batch of changes is being announced).
+    std::function<void(std::vector<hub_event>)> on_events;
     std::function<void(const std::string&)> on_disconnected;
   };
 

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <chrono>
 #include <deque>
+#include <unordered_map>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -135,6 +136,7 @@ struct http_server::impl : std::enable_shared_from_this<http_server::impl> {
   std::vector<std::pair<std::string, caf::actor>> targets;
   std::optional<hub_edge_config> hub;
   std::atomic<uint64_t> temp_counter{0};
+  std::string temp_prefix;  // upload_temp_dir + "/edge-<pid>-", set when the hub edge starts
   std::atomic<bool> stopping{false};
   std::mutex incoming_mutex;
   std::map<std::string, std::shared_ptr<incoming_upload>> incoming;  // by sha256
@@ -164,6 +166,42 @@ struct http_server::impl : std::enable_shared_from_this<http_server::impl> {
     if (it == recent_deltas.end()) return std::nullopt;
     return it->second;
   }
+  // The bodies of the last few POST /batch requests, and where each upload's
+  // bytes sit in them (by the sha256 computed here): the other clients ask
+  // for those objects right after the events, and POST /objects then
+  // answers from memory instead of opening every object file again.
+  struct recent_batch {
+    std::shared_ptr<const std::string> body;
+    std::unordered_map<std::string, std::pair<size_t, size_t>> objects;  // sha256 -> (offset, size)
+  };
+  static constexpr size_t recent_batches_budget = 16u << 20;
+  std::mutex batches_mutex;
+  std::deque<recent_batch> recent_batches;
+  size_t recent_batches_bytes = 0;
+
+  void remember_batch(recent_batch batch) {
+    if (batch.objects.empty() || batch.body->size() > recent_batches_budget) return;
+    std::lock_guard<std::mutex> lock(batches_mutex);
+    recent_batches_bytes += batch.body->size();
+    recent_batches.push_back(std::move(batch));
+    while (recent_batches_bytes > recent_batches_budget) {
+      recent_batches_bytes -= recent_batches.front().body->size();
+      recent_batches.pop_front();
+    }
+  }
+
+  // Appends the object's bytes to `out` when a recent batch holds them.
+  bool append_recent_object(const std::string& sha256, std::string* out) {
+    std::lock_guard<std::mutex> lock(batches_mutex);
+    for (auto it = recent_batches.rbegin(); it != recent_batches.rend(); ++it) {
+      auto found = it->objects.find(sha256);
+      if (found == it->objects.end()) continue;
+      out->append(*it->body, found->second.first, found->second.second);
+      return true;
+    }
+    return false;
+  }
+
   // Session sinks are event-based actors that would keep the actor system
   // alive after stop(): stop() ends them explicitly.
   std::mutex sinks_mutex;
@@ -216,11 +254,15 @@ void ask(caf::actor_system& sys, Executor exec, Handle handle, std::function<voi
 
 class ws_session : public connection, public std::enable_shared_from_this<ws_session> {
  public:
-  ws_session(server_ptr server, tcp::socket&& socket, std::string client_id)
+  // `batch`: the client asked for ?batch=1, so what is queued while a
+  // write is under way leaves as one {"type":"batch"} message (one send,
+  // one read and one parse on the client instead of one per file).
+  ws_session(server_ptr server, tcp::socket&& socket, std::string client_id, bool batch)
       : server_(std::move(server)),
         registry_(server_->hub->registry),
         ws_(std::move(socket)),
-        client_id_(std::move(client_id)) {}
+        client_id_(std::move(client_id)),
+        batch_(batch) {}
 
   void shut() override {
     asio::post(ws_.get_executor(), [self = shared_from_this()] {
@@ -236,7 +278,12 @@ class ws_session : public connection, public std::enable_shared_from_this<ws_ses
 
   void deliver(std::string text) {
     queue_.push_back(std::move(text));
-    if (queue_.size() == 1) write_next();
+    if (!writing_) write_next();
+  }
+
+  void deliver_many(std::vector<std::string>& texts) {
+    for (auto& text : texts) queue_.push_back(std::move(text));
+    if (!writing_ && !queue_.empty()) write_next();
   }
 
  private:
@@ -258,8 +305,7 @@ class ws_session : public connection, public std::enable_shared_from_this<ws_ses
             texts->reserve(events.size());
             for (const auto& ev : events) texts->push_back(json::event_json(ev));
             asio::post(exec, [weak, texts]() {
-              if (auto s = weak.lock())
-                for (auto& text : *texts) s->deliver(std::move(text));
+              if (auto s = weak.lock()) s->deliver_many(*texts);
             });
           },
       };
@@ -290,13 +336,29 @@ class ws_session : public connection, public std::enable_shared_from_this<ws_ses
   }
 
   void write_next() {
+    writing_ = true;
+    if (batch_ && queue_.size() > 1) {
+      std::vector<std::string> texts;
+      size_t bytes = 0;
+      while (!queue_.empty() && bytes < max_batch_message_bytes) {
+        bytes += queue_.front().size();
+        texts.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      current_ = json::event_batch_json(texts);
+    } else {
+      current_ = std::move(queue_.front());
+      queue_.pop_front();
+    }
     ws_.text(true);
-    ws_.async_write(asio::buffer(queue_.front()), [self = shared_from_this()](beast::error_code ec, size_t) {
+    ws_.async_write(asio::buffer(current_), [self = shared_from_this()](beast::error_code ec, size_t) {
+      self->writing_ = false;
       if (ec) return self->finish();
-      self->queue_.pop_front();
       if (!self->queue_.empty()) self->write_next();
     });
   }
+
+  static constexpr size_t max_batch_message_bytes = 1u << 20;
 
   void finish() {
     if (finished_) return;
@@ -320,6 +382,9 @@ class ws_session : public connection, public std::enable_shared_from_this<ws_ses
   std::string client_id_;
   beast::flat_buffer buffer_;
   std::deque<std::string> queue_;
+  std::string current_;  // the message being written
+  bool writing_ = false;
+  bool batch_ = false;
   session_sink_actor sink_;
   bool finished_ = false;
 };
@@ -898,6 +963,7 @@ class http_session : public connection, public std::enable_shared_from_this<http
                              (upload_bytes > body.size() - (newline + 1) ? "shorter" : "longer") +
                              " than its manifest says", false);
     size_t offset = newline + 1;
+    http_server::impl::recent_batch kept;
     for (auto& change : *changes) {
       incoming_change c;
       c.entry = change.meta;
@@ -910,15 +976,15 @@ class http_session : public connection, public std::enable_shared_from_this<http
           offset += change.meta.size;
           c.entry.is_dir = c.entry.deleted = false;
           c.expected_sha256 = change.meta.sha256;
-          c.temp_file = server_->hub->upload_temp_dir + "/edge-" + std::to_string(::getpid()) + "-" +
-                        std::to_string(server_->temp_counter++);
+          c.temp_file = server_->temp_prefix + std::to_string(server_->temp_counter++);
           if (!write_whole_file(c.temp_file, bytes)) {
             ::unlink(c.temp_file.c_str());
             drop_temps();  // before answering: the client may look right away
             return reject(500, "cannot write upload temp file: " + std::string(std::strerror(errno)), false);
           }
-          c.content_sha256 = sha256_hex(std::string(bytes));
+          c.content_sha256 = sha256_hex(bytes);
           c.content_size = bytes.size();
+          kept.objects.emplace(c.content_sha256, std::make_pair(offset - change.meta.size, bytes.size()));
           break;
         }
         case batch_change::link:
@@ -936,6 +1002,10 @@ class http_session : public connection, public std::enable_shared_from_this<http
       }
       incoming.push_back(std::move(c));
     }
+    // Bytes named by the sha256 computed above from these very bytes, so
+    // they are right for that sha256 whatever file-store decides.
+    kept.body = std::make_shared<const std::string>(std::move(req.body()));
+    server_->remember_batch(std::move(kept));
     auto self = shared_from_this();
     ask<std::vector<change_result>>(
         server_->system, stream_.get_executor(), server_->hub->store,
@@ -976,17 +1046,24 @@ class http_session : public connection, public std::enable_shared_from_this<http
     if (wanted->size() > max_batch_changes)
       return reject(400, "ask for at most " + std::to_string(max_batch_changes) + " objects at once", false);
     std::vector<std::optional<uint64_t>> sizes(wanted->size());
-    std::string content;
+    // The answer is built in place (objects are up to 16 MiB): room for the
+    // sizes line first (at most 21 bytes per object), then the bytes.
+    std::string content(wanted->size() * 21 + 16, ' ');
+    const size_t header_room = content.size();
     for (size_t i = 0; i < wanted->size(); ++i) {
       const auto& sha = (*wanted)[i];
       if (!is_sha256_hex(sha)) return reject(400, "'" + sha + "' is not a sha256 (64 lowercase hex digits)", false);
-      if (content.size() >= max_objects_reply_bytes) continue;
+      if (content.size() - header_room >= max_objects_reply_bytes) continue;
+      auto at = content.size();
+      if (server_->append_recent_object(sha, &content)) {
+        sizes[i] = content.size() - at;
+        continue;
+      }
       auto object = server_->hub->objects_dir + "/" + sha.substr(0, 2) + "/" + sha;
       int fd = ::open(object.c_str(), O_RDONLY | O_CLOEXEC);
       if (fd < 0) continue;
       struct stat st {};
       if (::fstat(fd, &st) == 0) {
-        auto at = content.size();
         content.resize(at + static_cast<size_t>(st.st_size));
         size_t done = 0;
         while (done < static_cast<size_t>(st.st_size)) {
@@ -1003,8 +1080,11 @@ class http_session : public connection, public std::enable_shared_from_this<http
     auto res = std::make_shared<string_response>(http::status::ok, version_);
     res->set(http::field::server, "syncer");
     res->set(http::field::content_type, "application/octet-stream");
-    res->body() = json::objects_sizes_json(sizes) + "\n";
-    res->body() += content;
+    auto sizes_line = json::objects_sizes_json(sizes) + "\n";
+    auto start = header_room - sizes_line.size();  // fits: at most 20 digits and a comma each
+    content.replace(start, sizes_line.size(), sizes_line);
+    content.erase(0, start);
+    res->body() = std::move(content);
     res->prepare_payload();
     res->keep_alive(keep_alive_);
     write(res);
@@ -1190,13 +1270,14 @@ class http_session : public connection, public std::enable_shared_from_this<http
     if (path_.compare(0, 4, "/ws/") != 0) return reject(404, "no WebSocket endpoint at " + path_);
     auto id = percent_decode(path_.substr(4)).value_or("");
     if (!valid_client_id(id)) return reject(400, "invalid client id");
+    bool batch = query_.count("batch") && query_["batch"] != "0" && query_["batch"] != "false";
     auto self = shared_from_this();
     ask<std::optional<client_record>>(
         server_->system, stream_.get_executor(), server_->hub->store,
-        std::function<void(std::optional<client_record>&)>([self, id](std::optional<client_record>& c) {
+        std::function<void(std::optional<client_record>&)>([self, id, batch](std::optional<client_record>& c) {
           if (!c) return self->reject(404, "unknown client id '" + id + "'; register first", true);
           if (self->server_->stopping) return self->close();
-          auto ws = std::make_shared<ws_session>(self->server_, self->stream_.release_socket(), id);
+          auto ws = std::make_shared<ws_session>(self->server_, self->stream_.release_socket(), id, batch);
           self->server_->track(ws);
           ws->start(self->header_parser_->release());
         }),
@@ -1327,7 +1408,10 @@ void http_server::set_inspect_targets(std::string role, std::vector<std::pair<st
   impl_->targets = std::move(targets);
 }
 
-void http_server::enable_hub(hub_edge_config config) { impl_->hub = std::move(config); }
+void http_server::enable_hub(hub_edge_config config) {
+  impl_->temp_prefix = config.upload_temp_dir + "/edge-" + std::to_string(::getpid()) + "-";
+  impl_->hub = std::move(config);
+}
 
 std::optional<uint16_t> http_server::start(const std::string& host, uint16_t port, int threads, std::string* error) {
   try {

@@ -168,6 +168,20 @@ std::string event_json(const hub_event& ev) {
   return out;
 }
 
+std::string event_batch_json(const std::vector<std::string>& event_texts) {
+  size_t bytes = 32;
+  for (const auto& t : event_texts) bytes += t.size() + 1;
+  std::string out;
+  out.reserve(bytes);
+  out += "{\"type\":\"batch\",\"events\":[";
+  for (size_t i = 0; i < event_texts.size(); ++i) {
+    if (i) out += ',';
+    out += event_texts[i];
+  }
+  out += "]}";
+  return out;
+}
+
 std::string actor_states_json(std::string_view node_role, const std::vector<actor_state>& states) {
   std::string out = "{\"node\":" + quote(node_role) + ",\"actors\":[";
   for (size_t i = 0; i < states.size(); ++i) {
@@ -445,21 +459,50 @@ std::optional<std::vector<file_entry>> parse_entry_list(std::string_view body, s
   return entries;
 }
 
+namespace {
+bool read_event(dom::element element, hub_event* ev, std::string* error) {
+  dom::object obj;
+  if (element.get(obj)) return fail(error, "an event must be a JSON object");
+  if (!read_string(obj, "type", &ev->type, true, error)) return false;
+  if (ev->type == "file_changed" || ev->type == "file_deleted" || ev->type == "file_incoming") {
+    if (!read_entry(element, &ev->entry, true, error, false)) return false;
+    if (ev->type == "file_deleted") ev->entry.deleted = true;
+  }
+  return true;
+}
+}  // namespace
+
 std::optional<hub_event> parse_event(std::string_view body, std::string* error) {
   dom::element root;
   if (!parse_document(body, &root, error)) return std::nullopt;
+  hub_event ev;
+  if (!read_event(root, &ev, error)) return std::nullopt;
+  return ev;
+}
+
+std::optional<std::vector<hub_event>> parse_events(std::string_view body, std::string* error) {
+  dom::element root;
+  if (!parse_document(body, &root, error)) return std::nullopt;
+  std::vector<hub_event> events;
   dom::object obj;
-  if (root.get(obj)) {
-    fail(error, "an event must be a JSON object");
-    return std::nullopt;
+  std::string_view type;
+  if (!root.get(obj) && !obj["type"].get(type) && type == "batch") {
+    dom::array arr;
+    if (obj["events"].get(arr)) {
+      fail(error, "a batch needs an array 'events'");
+      return std::nullopt;
+    }
+    for (auto element : arr) {
+      hub_event ev;
+      if (!read_event(element, &ev, error)) return std::nullopt;
+      events.push_back(std::move(ev));
+    }
+    return events;
   }
   hub_event ev;
-  if (!read_string(obj, "type", &ev.type, true, error)) return std::nullopt;
-  if (ev.type == "file_changed" || ev.type == "file_deleted" || ev.type == "file_incoming") {
-    if (!read_entry(root, &ev.entry, true, error, false)) return std::nullopt;
-    if (ev.type == "file_deleted") ev.entry.deleted = true;
-  }
-  return ev;
+  if (!read_event(root, &ev, error)) return std::nullopt;
+  events.push_back(std::move(ev));
+  return events;
 }
 
 std::optional<std::vector<actor_state>> parse_actor_states(std::string_view body, std::string* error) {

@@ -84,6 +84,11 @@ std::optional<hub_change> parse_change_reply(std::string_view body, std::string*
 std::optional<std::vector<file_entry>> parse_entry_list(std::string_view body, std::string_view key,
                                                         std::string* error);
 std::optional<hub_event> parse_event(std::string_view body, std::string* error);
+// A WebSocket session opened with ?batch=1 may get several events in one
+// message: {"type":"batch","events":[event, ...]} (docs/api.md).
+std::string event_batch_json(const std::vector<std::string>& event_texts);
+// The events of a message, one or a batch, in order.
+std::optional<std::vector<hub_event>> parse_events(std::string_view body, std::string* error);
 std::optional<std::vector<actor_state>> parse_actor_states(std::string_view body, std::string* error);
 std::optional<std::vector<conflict_record>> parse_conflicts(std::string_view body, std::string* error);
 // {"error": "..."} -> message (or the raw body when not that shape).

@@ -62,7 +62,7 @@ std::optional<file_digest> sha256_file(const std::string& path, std::string* err
   return out;
 }
 
-std::string sha256_hex(const std::string& bytes) {
+std::string sha256_hex(std::string_view bytes) {
   sha256_stream hash;
   hash.update(bytes.data(), bytes.size());
   return hash.hex_digest();

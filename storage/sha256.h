@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace syncer {
 
@@ -35,6 +36,6 @@ struct file_digest {
 std::optional<file_digest> sha256_file(const std::string& path, std::string* error);
 
 // SHA-256 of a byte string (tests, small bodies).
-std::string sha256_hex(const std::string& bytes);
+std::string sha256_hex(std::string_view bytes);
 
 }  // namespace syncer

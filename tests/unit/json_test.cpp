@@ -246,3 +246,23 @@ TEST(Json, EntriesSizeHintCoversTheBody) {
   json::append_entry_json(appended, entries[0]);
   EXPECT_EQ(appended, json::entry_json(entries[0]));
 }
+
+TEST(Json, EventBatchesParseInOrderAndBadOnesAreRefused) {
+  hub_event a{"file_changed", sample()};
+  hub_event b{"file_deleted", sample()};
+  b.entry.path = "gone.txt";
+  auto text = json::event_batch_json({json::event_json(a), json::event_json(b)});
+  std::string error;
+  auto events = json::parse_events(text, &error);
+  ASSERT_TRUE(events) << error;
+  ASSERT_EQ(events->size(), 2u);
+  EXPECT_EQ((*events)[0].entry.path, a.entry.path);
+  EXPECT_EQ((*events)[1].type, "file_deleted");
+  EXPECT_TRUE((*events)[1].entry.deleted);
+  auto single = json::parse_events(json::event_json(a), &error);
+  ASSERT_TRUE(single) << error;
+  EXPECT_EQ(single->size(), 1u);
+  EXPECT_FALSE(json::parse_events("{\"type\":\"batch\"}", &error));
+  EXPECT_FALSE(error.empty());
+  EXPECT_FALSE(json::parse_events("{\"type\":\"batch\",\"events\":[{\"path\":1}]}", &error));
+}

@@ -500,6 +500,66 @@ TEST_F(hub_edge, BatchCommitsChangesInOrderAndObjectsComeBackInOneAnswer) {
   EXPECT_TRUE(objects.body.substr(newline + 1) == big + "hello");
 }
 
+// A session opened with ?batch=1 gets a batch's events as few messages
+// (one send and one parse instead of one per file); a plain session still
+// gets one event per message. Both in the same order.
+TEST_F(hub_edge, BatchedWebSocketSessionsGetTheSameEventsInFewerMessages) {
+  start();
+  auto alice = register_client("alice");
+  auto bob = register_client("bob");
+  ws_client plain, batched;
+  ASSERT_TRUE(plain.connect(port, "/ws/" + bob));
+  ASSERT_TRUE(batched.connect(port, "/ws/" + bob + "?batch=1"));
+  for (auto* ws : {&plain, &batched}) {  // attached once a pong comes back
+    ws->send("{\"type\":\"ping\"}");
+    ASSERT_EQ(ws->read().value_or("no answer"), "{\"type\":\"pong\"}");
+  }
+  std::vector<batch_change> changes;
+  for (int i = 0; i < 50; ++i) changes.push_back(change_of(batch_change::upload, "f" + std::to_string(i), "x" + std::to_string(i)));
+  ASSERT_EQ(request(port, http::verb::post, "/batch", batch_body(changes), {{"X-Client-Id", alice}}).status, 200);
+
+  std::vector<std::string> plain_paths, batched_paths;
+  while (plain_paths.size() < 50) {
+    auto text = plain.read();
+    ASSERT_TRUE(text) << "plain session got " << plain_paths.size() << " events";
+    std::string error;
+    auto ev = json::parse_event(*text, &error);
+    ASSERT_TRUE(ev) << error;
+    EXPECT_EQ(ev->type, "file_changed");
+    plain_paths.push_back(ev->entry.path);
+  }
+  int messages = 0;
+  while (batched_paths.size() < 50) {
+    auto text = batched.read();
+    ASSERT_TRUE(text) << "batched session got " << batched_paths.size() << " events";
+    ++messages;
+    std::string error;
+    auto events = json::parse_events(*text, &error);
+    ASSERT_TRUE(events) << error;
+    for (const auto& ev : *events) {
+      EXPECT_EQ(ev.type, "file_changed");
+      batched_paths.push_back(ev.entry.path);
+    }
+  }
+  EXPECT_EQ(batched_paths, plain_paths);
+  EXPECT_LT(messages, 50) << "the batch's events were queued together and should share messages";
+
+  // Objects come back from the recent batches in memory and from disk
+  // (a single upload is not kept) in one answer, in order.
+  ASSERT_EQ(upload("single.txt", "on disk only", {{"X-Client-Id", alice}}).status, 200);
+  auto objects = request(port, http::verb::post, "/objects",
+                         "{\"sha256\":[\"" + sha256_hex("x7") + "\",\"" + sha256_hex("on disk only") + "\",\"" +
+                             sha256_hex("x42") + "\"]}");
+  ASSERT_EQ(objects.status, 200) << objects.body;
+  auto newline = objects.body.find('\n');
+  ASSERT_NE(newline, std::string::npos);
+  EXPECT_EQ(objects.body.substr(newline + 1), "x7on disk onlyx42");
+  std::string error;
+  auto sizes = json::parse_objects_sizes(objects.body.substr(0, newline), &error);
+  ASSERT_TRUE(sizes) << error;
+  EXPECT_EQ(*sizes, (std::vector<std::optional<uint64_t>>{2, 12, 3}));
+}
+
 TEST_F(hub_edge, BadBatchesAre400AndLeaveNothingBehind) {
   start();
   auto id = register_client("laptop");
