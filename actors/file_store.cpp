@@ -283,23 +283,32 @@ void commit_batch(self_ptr self, std::vector<incoming_change> changes, deliver_f
   auto slots = std::make_shared<std::vector<size_t>>();
   std::vector<decide_request> questions;
   std::set<std::string> paths_in_batch;
-  for (size_t i = 0; i < changes.size(); ++i) {
-    auto& c = changes[i];
-    // One change per path per batch: a second one would be decided
-    // against a state the first has not written yet.
-    if (!paths_in_batch.insert(c.entry.path).second) {
-      (*results)[i] = refuse(st, 400, "the batch holds " + c.entry.path + " twice", c);
-      continue;
+  // The current entries are read in one transaction (outside one, every
+  // read takes and drops SQLite's file locks: two fcntl calls per file).
+  st.db->begin_batch();
+  try {
+    for (size_t i = 0; i < changes.size(); ++i) {
+      auto& c = changes[i];
+      // One change per path per batch: a second one would be decided
+      // against a state the first has not written yet.
+      if (!paths_in_batch.insert(c.entry.path).second) {
+        (*results)[i] = refuse(st, 400, "the batch holds " + c.entry.path + " twice", c);
+        continue;
+      }
+      std::optional<file_entry> current;
+      if (auto refused = prepare(st, c, current)) {
+        (*results)[i] = *refused;
+        continue;
+      }
+      questions.push_back(decide_request{current, c.entry});
+      pending->push_back(c);
+      slots->push_back(i);
     }
-    std::optional<file_entry> current;
-    if (auto refused = prepare(st, c, current)) {
-      (*results)[i] = *refused;
-      continue;
-    }
-    questions.push_back(decide_request{current, c.entry});
-    pending->push_back(c);
-    slots->push_back(i);
+  } catch (...) {
+    st.db->rollback_batch();
+    throw;
   }
+  st.db->commit_batch();
   if (pending->empty()) {
     deliver(std::move(*results));
     return;

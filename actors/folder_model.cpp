@@ -605,10 +605,8 @@ void resync(self_ptr self) {
 }
 
 // Moves work from the queues to the workers, within the in-flight limits.
-void pump(self_ptr self) {
+void pump_queues(self_ptr self) {
   auto& st = self->state;
-  // One index transaction for the whole pass: a scan looks up every path,
-  // and outside a transaction each lookup takes and drops SQLite's locks.
   bool examine_batch = st.to_examine.size() > 16;
   if (examine_batch) st.index->begin_batch();
   while (!st.to_examine.empty() && st.hash_in_flight + st.to_hash.size() < max_hash_pending) {
@@ -837,6 +835,15 @@ void start_prefetch(self_ptr self, const file_entry& announced) {
           });
 }
 
+// One index transaction for the whole pass (a deferred BEGIN takes no lock
+// until the first read): outside a transaction every lookup takes and
+// drops SQLite's file locks, two fcntl calls per file of a batch.
+void pump(self_ptr self) {
+  self->state.index->begin_batch();
+  pump_queues(self);
+  self->state.index->end_batch();
+}
+
 // One event from the hub (the caller pumps once for all of a message's).
 void on_hub_event(self_ptr self, const hub_event& ev) {
   if (ev.type == "file_incoming") return start_prefetch(self, ev.entry);
@@ -908,7 +915,9 @@ folder_model_actor spawn_folder_model(caf::actor_system& sys, folder_model_confi
           pump(self);
         },
         [self](hub_event_atom, const std::vector<hub_event>& events) {
+          self->state.index->begin_batch();
           for (const auto& ev : events) on_hub_event(self, ev);
+          self->state.index->end_batch();
           pump(self);  // once for all: a batch's files go out as download batches
         },
         [self](online_atom) {

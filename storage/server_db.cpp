@@ -59,7 +59,7 @@ server_db::server_db(std::unique_ptr<SQLite::Database> db) : db_(std::move(db)) 
 server_db::~server_db() = default;
 
 std::unique_ptr<server_db> server_db::open(const std::string& file, std::string* error) {
-  auto db = detail::open_wal_database(file, schema, "database", error);
+  auto db = detail::open_wal_database(file, schema, "database", 16384, error);
   if (!db) return nullptr;
   return std::unique_ptr<server_db>(new server_db(std::move(db)));
 }

@@ -10,7 +10,8 @@
 namespace syncer::detail {
 
 // nullptr + "cannot open <what> <file>: <reason>" in `error` on failure.
+// `cache_kib`: the most memory SQLite may keep for pages of this file.
 std::unique_ptr<SQLite::Database> open_wal_database(const std::string& file, const char* schema,
-                                                    const char* what, std::string* error);
+                                                    const char* what, int cache_kib, std::string* error);
 
 }  // namespace syncer::detail
