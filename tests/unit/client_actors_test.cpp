@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -16,6 +17,7 @@
 #include <caf/all.hpp>
 
 #include "actors/downloader.h"
+#include "actors/folder_model.h"
 #include "actors/hasher.h"
 #include "actors/uploader.h"
 #include "actors/watcher.h"
@@ -47,6 +49,27 @@ struct fake_hub_data {
   std::mutex mutex;
   std::vector<std::string> calls;
   std::map<std::string, std::string> content_by_sha;
+  int syncs = 0;
+  // While set, downloads wait (at most 10 s) so a test can act while one
+  // is in flight.
+  bool hold_downloads = false;
+  std::condition_variable released;
+
+  bool called(const std::string& call) {
+    std::lock_guard<std::mutex> lock(mutex);
+    return std::find(calls.begin(), calls.end(), call) != calls.end();
+  }
+  int sync_count() {
+    std::lock_guard<std::mutex> lock(mutex);
+    return syncs;
+  }
+  void release_downloads() {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      hold_downloads = false;
+    }
+    released.notify_all();
+  }
 };
 
 class fake_hub : public hub_api {
@@ -57,7 +80,11 @@ class fake_hub : public hub_api {
     *id = "c1";
     return {200, ""};
   }
-  hub_reply sync(const std::vector<file_entry>&, sync_plan*) override { return {200, ""}; }
+  hub_reply sync(const std::vector<file_entry>&, sync_plan*) override {
+    std::lock_guard<std::mutex> lock(data_->mutex);
+    ++data_->syncs;
+    return {200, ""};
+  }
   hub_reply upload(const file_entry& meta, const std::string& local_file, hub_change* out) override {
     std::lock_guard<std::mutex> lock(data_->mutex);
     data_->calls.push_back("upload " + meta.path);
@@ -87,8 +114,9 @@ class fake_hub : public hub_api {
     return {200, ""};
   }
   hub_reply download(const std::string& path, const std::string& sha, const std::string& dest) override {
-    std::lock_guard<std::mutex> lock(data_->mutex);
+    std::unique_lock<std::mutex> lock(data_->mutex);
     data_->calls.push_back("download " + path);
+    data_->released.wait_for(lock, std::chrono::seconds(10), [this] { return !data_->hold_downloads; });
     auto it = data_->content_by_sha.find(sha);
     if (it == data_->content_by_sha.end()) return {404, "not found"};
     std::ofstream(dest, std::ios::binary | std::ios::trunc) << it->second;
@@ -248,4 +276,80 @@ TEST_F(client_actors, WatcherReportsNewFilesAndFilesInNewFolders) {
   EXPECT_FALSE(seen.count("skipped/ignored.txt"));
   for (const auto& p : seen) EXPECT_NE(p.rfind(".syncer", 0), 0u) << p;
   caf::anon_send_exit(watcher, caf::exit_reason::user_shutdown);
+}
+
+namespace {
+// Polls `done` every 10 ms for at most `limit`.
+bool eventually(const std::function<bool()>& done, std::chrono::milliseconds limit = std::chrono::seconds(5)) {
+  auto until = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+}  // namespace
+
+// An event naming the version a running download already fetches needs no
+// new plan from the hub. It used to ask for one: on a big folder a plan
+// crossed the events still on their way, every such event asked again,
+// and a client re-planned every 200 ms for seconds.
+TEST_F(client_actors, FolderModelDoesNotReplanForTheVersionItIsDownloading) {
+  std::string error;
+  std::shared_ptr<client_index> index = client_index::open((dir.path / ".syncer/index.db").string(), &error);
+  ASSERT_TRUE(index) << error;
+  folder_model_config fm;
+  fm.root = dir.path.string();
+  fm.client_name = "b";
+  fm.client_id = "c1";
+  fm.index = index;
+  index.reset();
+  auto hasher = spawn_hasher(*sys, fm.root);
+  auto uploader = spawn_uploader(*sys, fm.root, factory);
+  auto downloader = spawn_downloader(*sys, fm.root, factory);
+  auto model = spawn_folder_model(*sys, fm, factory, hasher, uploader, downloader);
+
+  caf::anon_send(model, online_atom::value);
+  ASSERT_TRUE(eventually([&] { return hub->sync_count() == 1; })) << "the first plan, when the hub is reached";
+  hub_event ev{"file_changed", entry_for("a.txt", "from the hub", 1'600'000'000'000'000'000)};
+  ev.entry.origin = "c2";
+  ev.entry.sequence = 1;
+  hub->content_by_sha[ev.entry.sha256] = "from the hub";
+  hub->hold_downloads = true;
+  caf::anon_send(model, hub_event_atom::value, ev);
+  ASSERT_TRUE(eventually([&] { return hub->called("download a.txt"); })) << "the download starts";
+  caf::anon_send(model, hub_event_atom::value, std::vector<hub_event>{ev});  // the same version again
+  // Re-plans are at most every 200 ms and the model wakes every 500 ms:
+  // a re-plan asked for would have happened within this wait.
+  std::this_thread::sleep_for(std::chrono::milliseconds(900));
+  EXPECT_EQ(hub->sync_count(), 1) << "no new plan while the wanted version is downloading";
+  hub->release_downloads();
+  EXPECT_TRUE(eventually([&] { return fs::exists(dir.path / "a.txt"); }));
+  EXPECT_EQ(read_file(dir.path / "a.txt"), "from the hub");
+
+  // A newer version while that one downloads still asks for a plan.
+  auto newer = ev;
+  newer.entry = entry_for("a.txt", "newer", 1'600'000'000'000'000'001);
+  newer.entry.version.set("c2", 2);
+  newer.entry.sequence = 2;
+  hub->content_by_sha[newer.entry.sha256] = "newer";
+  {
+    std::lock_guard<std::mutex> lock(hub->mutex);
+    hub->calls.clear();
+    hub->hold_downloads = true;
+  }
+  int before = hub->sync_count();
+  caf::anon_send(model, hub_event_atom::value, newer);
+  ASSERT_TRUE(eventually([&] { return hub->called("download a.txt"); }));
+  auto newest = newer;
+  newest.entry = entry_for("a.txt", "newest", 1'600'000'000'000'000'002);
+  newest.entry.version.set("c2", 3);
+  newest.entry.sequence = 3;
+  caf::anon_send(model, hub_event_atom::value, newest);
+  EXPECT_TRUE(eventually([&] { return hub->sync_count() > before; })) << "a newer version re-plans";
+  hub->release_downloads();
+
+  for (auto h : {caf::actor_cast<caf::actor>(model), caf::actor_cast<caf::actor>(hasher),
+                 caf::actor_cast<caf::actor>(uploader), caf::actor_cast<caf::actor>(downloader)})
+    caf::anon_send_exit(h, caf::exit_reason::user_shutdown);
 }
