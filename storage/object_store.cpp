@@ -72,6 +72,20 @@ std::optional<uint64_t> object_store::object_size(const std::string& sha256) con
   return static_cast<uint64_t>(st.st_size);
 }
 
+bool object_store::ensure_fanout_dir(const std::string& sha256, std::string* error) {
+  auto slot = std::stoul(sha256.substr(0, 2), nullptr, 16);  // valid_sha checked by the callers
+  if (fanout_dirs_made_[slot]) return true;
+  auto dir = root_ + "/objects/" + sha256.substr(0, 2);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) {
+    if (error) *error = "cannot create " + dir + ": " + ec.message();
+    return false;
+  }
+  fanout_dirs_made_[slot] = true;
+  return true;
+}
+
 bool object_store::commit(const std::string& temp_path, const std::string& sha256, std::string* error) {
   if (!valid_sha(sha256)) {
     if (error) *error = "invalid sha256 '" + sha256 + "'";
@@ -85,13 +99,8 @@ bool object_store::commit(const std::string& temp_path, const std::string& sha25
     if (error) *error = "cannot fsync " + temp_path + ": " + std::strerror(errno);
     return false;
   }
+  if (!ensure_fanout_dir(sha256, error)) return false;
   auto dir = root_ + "/objects/" + sha256.substr(0, 2);
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) {
-    if (error) *error = "cannot create " + dir + ": " + ec.message();
-    return false;
-  }
   if (::rename(temp_path.c_str(), object_path(sha256).c_str()) != 0) {
     if (error) *error = "cannot move object into place: " + std::string(std::strerror(errno));
     return false;
@@ -142,11 +151,8 @@ std::vector<std::string> object_store::commit_many(
   }
   for (auto i : pending) {
     const auto& [temp, sha] = temp_and_sha[i];
-    auto dir = root_ + "/objects/" + sha.substr(0, 2);
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    if (ec) {
-      errors[i] = "cannot create " + dir + ": " + ec.message();
+    if (!ensure_fanout_dir(sha, &errors[i])) {
+      // errors[i] says why
     } else if (::rename(temp.c_str(), object_path(sha).c_str()) != 0) {
       errors[i] = "cannot move object into place: " + std::string(std::strerror(errno));
     }

@@ -3,6 +3,7 @@
 // crash leaves either no object or a whole one, never a half file.
 #pragma once
 
+#include <bitset>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -39,7 +40,12 @@ class object_store {
   const std::string& root() const { return root_; }
 
  private:
+  // Creates objects/<first two hex digits>/ once per run (every object
+  // checked for it with a stat before).
+  bool ensure_fanout_dir(const std::string& sha256, std::string* error);
+
   std::string root_;
+  std::bitset<256> fanout_dirs_made_;
 };
 
 // fsync a file / a directory by path. false on error.

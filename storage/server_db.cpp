@@ -183,9 +183,12 @@ void server_db::put_files(std::vector<file_entry>& entries) {
     history.exec();
     history.reset();
   }
-  SQLite::Statement meta(*db_, "INSERT OR REPLACE INTO meta (key, value) VALUES ('last_sequence', ?)");
+  // Statements prepared once: a batch records every file with its own
+  // put_files, and preparing cost as much as the inserts.
+  auto& meta = prepared(*db_, set_sequence_, "INSERT OR REPLACE INTO meta (key, value) VALUES ('last_sequence', ?)");
   meta.bind(1, std::to_string(seq));
   meta.exec();
+  meta.reset();
   if (tx) tx->commit();
 }
 
@@ -251,9 +254,10 @@ std::string server_db::hub_id() {
 }
 
 uint64_t server_db::last_sequence() {
-  SQLite::Statement q(*db_, "SELECT value FROM meta WHERE key = 'last_sequence'");
-  if (!q.executeStep()) return 0;
-  return std::stoull(q.getColumn(0).getString());
+  auto& q = prepared(*db_, last_sequence_, "SELECT value FROM meta WHERE key = 'last_sequence'");
+  uint64_t seq = q.executeStep() ? std::stoull(q.getColumn(0).getString()) : 0;
+  q.reset();
+  return seq;
 }
 
 size_t server_db::file_count(bool include_deleted) {

@@ -91,7 +91,7 @@ class server_db {
   bool in_batch_ = false;
   // Prepared once, for the per-change statements (declared after db_, so
   // destroyed before it).
-  std::unique_ptr<SQLite::Statement> get_file_, upsert_, history_, log_;
+  std::unique_ptr<SQLite::Statement> get_file_, upsert_, history_, log_, last_sequence_, set_sequence_;
 };
 
 }  // namespace syncer
