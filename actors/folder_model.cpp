@@ -108,6 +108,7 @@ struct folder_state {
   int64_t full_resyncs = 0;
   int64_t last_resync_ns = 0;
   int64_t last_hub_event_ns = 0;
+  int64_t tracked = 0, tracked_counted_ns = 0;  // files_tracked for inspection, and when it was counted
   int64_t last_progress_log = 0;
 
   int64_t uploads_done = 0, downloads_done = 0, removals_done = 0, conflicts = 0, resyncs = 0,
@@ -957,7 +958,13 @@ folder_model_actor spawn_folder_model(caf::actor_system& sys, folder_model_confi
           auto& s = self->state;
           actor_state out;
           out.name = "folder-model";
-          out.counters["files_tracked"] = static_cast<int64_t>(s.index->count(false));
+          // Counting is a scan of the whole index: at most once a second,
+          // however often a monitor asks (syncer inspect --watch, scripts).
+          if (s.tracked_counted_ns == 0 || now_ns() - s.tracked_counted_ns > 1'000'000'000) {
+            s.tracked = static_cast<int64_t>(s.index->count(false));
+            s.tracked_counted_ns = now_ns();
+          }
+          out.counters["files_tracked"] = s.tracked;
           out.counters["pending_examine"] =
               static_cast<int64_t>(s.to_examine.size() + s.to_hash.size()) + s.hash_in_flight;
           out.counters["pending_uploads"] =

@@ -276,13 +276,15 @@ class ws_session : public connection, public std::enable_shared_from_this<ws_ses
     ws_.async_accept(req, [self = shared_from_this()](beast::error_code ec) { self->on_accept(ec); });
   }
 
-  void deliver(std::string text) {
-    queue_.push_back(std::move(text));
+  // `is_event`: may share a batch message; answers to the client (pong,
+  // errors) always go alone.
+  void deliver(std::string text, bool is_event = false) {
+    queue_.push_back({std::move(text), is_event});
     if (!writing_) write_next();
   }
 
   void deliver_many(std::vector<std::string>& texts) {
-    for (auto& text : texts) queue_.push_back(std::move(text));
+    for (auto& text : texts) queue_.push_back({std::move(text), true});
     if (!writing_ && !queue_.empty()) write_next();
   }
 
@@ -297,7 +299,7 @@ class ws_session : public connection, public std::enable_shared_from_this<ws_ses
           [weak, exec](hub_event_atom, const hub_event& ev) {
             auto text = json::event_json(ev);
             asio::post(exec, [weak, text]() mutable {
-              if (auto s = weak.lock()) s->deliver(std::move(text));
+              if (auto s = weak.lock()) s->deliver(std::move(text), true);
             });
           },
           [weak, exec](hub_event_atom, const std::vector<hub_event>& events) {
@@ -337,17 +339,17 @@ class ws_session : public connection, public std::enable_shared_from_this<ws_ses
 
   void write_next() {
     writing_ = true;
-    if (batch_ && queue_.size() > 1) {
+    if (batch_ && queue_.size() > 1 && queue_[0].second && queue_[1].second) {
       std::vector<std::string> texts;
       size_t bytes = 0;
-      while (!queue_.empty() && bytes < max_batch_message_bytes) {
-        bytes += queue_.front().size();
-        texts.push_back(std::move(queue_.front()));
+      while (!queue_.empty() && queue_.front().second && bytes < max_batch_message_bytes) {
+        bytes += queue_.front().first.size();
+        texts.push_back(std::move(queue_.front().first));
         queue_.pop_front();
       }
       current_ = json::event_batch_json(texts);
     } else {
-      current_ = std::move(queue_.front());
+      current_ = std::move(queue_.front().first);
       queue_.pop_front();
     }
     ws_.text(true);
@@ -381,7 +383,7 @@ class ws_session : public connection, public std::enable_shared_from_this<ws_ses
   websocket::stream<beast::tcp_stream> ws_;
   std::string client_id_;
   beast::flat_buffer buffer_;
-  std::deque<std::string> queue_;
+  std::deque<std::pair<std::string, bool>> queue_;  // text, is an event
   std::string current_;  // the message being written
   bool writing_ = false;
   bool batch_ = false;
