@@ -982,7 +982,11 @@ folder_model_actor spawn_folder_model(caf::actor_system& sys, folder_model_confi
           out.counters["sync_point_hub_seq"] = s.sync_point ? static_cast<int64_t>(s.sync_point->hub_seq) : -1;
           out.info["client_id"] = s.config.client_id;
           out.info["hub"] = s.online ? "connected" : "disconnected";
-          out.info["state"] = s.scanning ? "scanning" : "idle";
+          // "idle" only with nothing queued, in flight or waiting for a
+          // re-plan (a conflict's other side arrives through one).
+          out.info["state"] = s.scanning                                  ? "scanning"
+                              : (!nothing_pending(s) || s.resync_wanted) ? "syncing"
+                                                                          : "idle";
           out.info["last_error"] = s.last_error;
           return out;
         },

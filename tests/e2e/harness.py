@@ -221,7 +221,8 @@ def diff(a, b):
 
 def wait_converged(clients, timeout=30, expected=None):
     """Polls until every client's tree is the same (and equals `expected`
-    when given, as {path: bytes | 'DIR'} or {path: sha256 | 'DIR'})."""
+    when given, as {path: bytes | 'DIR'} or {path: sha256 | 'DIR'}) and
+    every client's folder model says it is idle."""
     want = None
     if expected is not None:
         want = {k: (v if v == "DIR" or (isinstance(v, str) and len(v) == 64) else
@@ -229,12 +230,23 @@ def wait_converged(clients, timeout=30, expected=None):
                 for k, v in expected.items()}
     last = {}
 
+    def settled(c):
+        try:
+            return c.inspect()["folder-model"]["info"]["state"] == "idle"
+        except Exception:  # not answering (yet): not settled
+            return False
+
     def check():
         trees = [tree(c.dir) for c in clients]
         last["trees"] = trees
         if any(t != trees[0] for t in trees[1:]):
             return False
-        return want is None or trees[0] == want
+        if want is not None and trees[0] != want:
+            return False
+        # Equal trees are not enough: a conflict's copy may still be on its
+        # way to both clients. Converged = equal trees, every client idle,
+        # and still equal after that.
+        return all(settled(c) for c in clients) and [tree(c.dir) for c in clients] == trees
 
     try:
         wait_until(check, timeout, interval=0.1, what="trees to converge")

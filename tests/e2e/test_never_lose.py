@@ -21,9 +21,15 @@ def digest(data):
 
 
 def assert_all_present(tree, contents, what=""):
+    """`contents`: the versions written last, as a list or as a dict keyed
+    by who wrote what (named in the failure)."""
+    items = contents.items() if isinstance(contents, dict) else enumerate(contents)
     have = set(v for v in tree.values() if v != "DIR")
-    missing = [c for c in contents if digest(c) not in have]
-    assert not missing, f"lost {len(missing)} version(s){what}: {[m[:40] for m in missing[:5]]}"
+    missing = [(k, c) for k, c in items if digest(c) not in have]
+    assert not missing, (f"lost {len(missing)} version(s){what}: " +
+                         ", ".join(f"{k}: {len(c)} bytes, sha256 {digest(c)[:12]}, starts {c[:16]!r}"
+                                   for k, c in missing[:5]) +
+                         f"; the trees hold {sorted((p, v[:12]) for p, v in tree.items())}")
 
 
 def test_rename_while_other_edits():
@@ -177,7 +183,7 @@ def test_randomized_never_lose(seed=None):
             for c in stopped:
                 c.start()
             final = wait_converged(clients, 120)
-            assert_all_present(final, list(last_written.values()), f" in round {round_no}")
+            assert_all_present(final, last_written, f" in round {round_no}")
     except AssertionError:
         print(f"randomized test failed with seed {seed}", flush=True)
         raise
@@ -238,7 +244,7 @@ def test_large_files_patched_in_place_never_lose(seed=None):
             if offline:
                 b.start()
             final = wait_converged([a, b], 120)
-            assert_all_present(final, list(last.values()), f" in round {round_no}")
+            assert_all_present(final, last, f" in round {round_no}")
         hub = harness.request("GET", server.port, "/inspect")[1]
         print("hub file-store:", [x for x in __import__("json").loads(hub)["actors"] if x["name"] == "file-store"][0]
               ["counters"], flush=True)
