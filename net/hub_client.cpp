@@ -88,6 +88,7 @@ class beast_hub_client : public hub_api {
     }
     body += "]}";
     auto r = call(http::verb::post, "/sync", body, {});
+    std::string().swap(body);  // sent: its MiBs are not needed while the answer is parsed
     auto reply = to_reply(r);
     if (reply.ok()) {
       std::string error;
