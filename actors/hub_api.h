@@ -49,16 +49,18 @@ class hub_api {
 
   virtual hub_reply health() = 0;
   virtual hub_reply register_client(const std::string& name, std::string* client_id) = 0;
-  virtual hub_reply sync(const std::vector<file_entry>& local, sync_plan* plan) = 0;
+  // `local` is taken by value: a client's whole index is MiBs, and the
+  // request no longer needs it once its body is written.
+  virtual hub_reply sync(std::vector<file_entry> local, sync_plan* plan) = 0;
   // Incremental POST /sync: `changed` holds only the entries changed since
   // the client's sync point, which was hub `hub_id` at `since`. The hub
   // answers a full plan (incremental = false) when it is not that hub or
   // does not reach that far. The default sends a full request.
-  virtual hub_reply sync_since(const std::vector<file_entry>& changed, uint64_t since, const std::string& hub_id,
+  virtual hub_reply sync_since(std::vector<file_entry> changed, uint64_t since, const std::string& hub_id,
                                sync_plan* plan) {
     (void)since;
     (void)hub_id;
-    return sync(changed, plan);
+    return sync(std::move(changed), plan);
   }
   // Streams `local_file` as the new content of `meta.path` (meta carries
   // version, mtime, origin). 409 + `out` = the hub kept a newer version.

@@ -67,16 +67,17 @@ class beast_hub_client : public hub_api {
     return reply;
   }
 
-  hub_reply sync(const std::vector<file_entry>& local, sync_plan* plan) override {
-    return sync_request(local, "", plan);
+  hub_reply sync(std::vector<file_entry> local, sync_plan* plan) override {
+    return sync_request(std::move(local), "", plan);
   }
 
-  hub_reply sync_since(const std::vector<file_entry>& changed, uint64_t since, const std::string& hub_id,
+  hub_reply sync_since(std::vector<file_entry> changed, uint64_t since, const std::string& hub_id,
                        sync_plan* plan) override {
-    return sync_request(changed, ",\"since\":" + std::to_string(since) + ",\"hub_id\":" + json::quote(hub_id), plan);
+    return sync_request(std::move(changed),
+                        ",\"since\":" + std::to_string(since) + ",\"hub_id\":" + json::quote(hub_id), plan);
   }
 
-  hub_reply sync_request(const std::vector<file_entry>& local, const std::string& extra, sync_plan* plan) {
+  hub_reply sync_request(std::vector<file_entry> local, const std::string& extra, sync_plan* plan) {
     std::string body;
     body.reserve(json::entries_json_size_hint(local) + extra.size() + 32);
     body += "{\"client_id\":\"\"";
@@ -87,6 +88,7 @@ class beast_hub_client : public hub_api {
       json::append_entry_json(body, local[i]);
     }
     body += "]}";
+    std::vector<file_entry>().swap(local);  // written out: free it before sending
     auto r = call(http::verb::post, "/sync", body, {});
     std::string().swap(body);  // sent: its MiBs are not needed while the answer is parsed
     auto reply = to_reply(r);

@@ -80,7 +80,7 @@ class fake_hub : public hub_api {
     *id = "c1";
     return {200, ""};
   }
-  hub_reply sync(const std::vector<file_entry>&, sync_plan*) override {
+  hub_reply sync(std::vector<file_entry>, sync_plan*) override {
     std::lock_guard<std::mutex> lock(data_->mutex);
     ++data_->syncs;
     return {200, ""};
