@@ -24,7 +24,7 @@ client_index::client_index(std::unique_ptr<SQLite::Database> db) : db_(std::move
 client_index::~client_index() = default;
 
 std::unique_ptr<client_index> client_index::open(const std::string& file, std::string* error) {
-  auto db = detail::open_wal_database(file, schema, "index", 8192, error);
+  auto db = detail::open_wal_database(file, schema, "index", 2048, error);
   if (!db) return nullptr;
   try {
     // Indexes made before local sequence numbers existed get the column.
