@@ -588,10 +588,10 @@ class http_session : public connection, public std::enable_shared_from_this<http
     if (!is_sha256_hex(incoming_.expected_sha256))
       return reject(400, "a delta upload needs X-Sha256: the sha256 of the whole new version");
     uint64_t block_size = 0, size = 0;
-    if (!parse_count(std::string(req["X-Delta-Block-Size"]), &block_size) || block_size < 4096 ||
+    if (!parse_decimal(std::string(req["X-Delta-Block-Size"]), &block_size) || block_size < 4096 ||
         block_size > (16u << 20))
       return reject(400, "X-Delta-Block-Size must be an integer from 4096 to 16777216");
-    if (!parse_count(std::string(req["X-Delta-Size"]), &size))
+    if (!parse_decimal(std::string(req["X-Delta-Size"]), &size))
       return reject(400, "X-Delta-Size must be the size of the new version in bytes");
     if (size > server_->hub->max_upload_bytes)
       return reject(413, "upload is larger than the limit of " + std::to_string(server_->hub->max_upload_bytes) +
@@ -635,17 +635,6 @@ class http_session : public connection, public std::enable_shared_from_this<http
       self->incoming_.reused_bytes = size - body.writer->literal_bytes_received();
       self->commit(self->incoming_, true);
     });
-  }
-
-  static bool parse_count(const std::string& text, uint64_t* out) {
-    if (text.empty() || text.size() > 19) return false;
-    uint64_t n = 0;
-    for (char c : text) {
-      if (c < '0' || c > '9') return false;
-      n = n * 10 + static_cast<uint64_t>(c - '0');
-    }
-    *out = n;
-    return true;
   }
 
   // A large upload with X-Sha256 is announced to the other clients

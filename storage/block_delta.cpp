@@ -197,27 +197,29 @@ std::string format_block_list(const std::vector<uint64_t>& blocks) {
   return out;
 }
 
+bool parse_decimal(std::string_view text, uint64_t* out) {
+  if (text.empty() || text.size() > 19) return false;
+  uint64_t n = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+    n = n * 10 + static_cast<uint64_t>(c - '0');
+  }
+  *out = n;
+  return true;
+}
+
 std::optional<std::vector<uint64_t>> parse_block_list(std::string_view text, uint64_t count, std::string* error) {
   std::vector<uint64_t> out;
   if (text.empty()) return out;
-  auto number = [&](std::string_view s, uint64_t* v) {
-    if (s.empty() || s.size() > 19) return false;
-    uint64_t n = 0;
-    for (char c : s) {
-      if (c < '0' || c > '9') return false;
-      n = n * 10 + static_cast<uint64_t>(c - '0');
-    }
-    *v = n;
-    return true;
-  };
   size_t at = 0;
   while (at <= text.size()) {
     auto comma = text.find(',', at);
     auto item = text.substr(at, comma == std::string_view::npos ? std::string_view::npos : comma - at);
     auto dash = item.find('-');
     uint64_t first = 0, last = 0;
-    bool ok = dash == std::string_view::npos ? number(item, &first) && number(item, &last)
-                                             : number(item.substr(0, dash), &first) && number(item.substr(dash + 1), &last);
+    bool ok = dash == std::string_view::npos
+                  ? parse_decimal(item, &first) && parse_decimal(item, &last)
+                  : parse_decimal(item.substr(0, dash), &first) && parse_decimal(item.substr(dash + 1), &last);
     if (!ok || last < first) {
       *error = "block list must look like '0-3,17' (got '" + std::string(item) + "')";
       return std::nullopt;

@@ -58,6 +58,10 @@ std::optional<std::vector<uint64_t>> differing_blocks(const std::string& from, c
 // be short).
 uint64_t literal_bytes(const std::vector<uint64_t>& blocks, uint64_t size, uint64_t block_size);
 
+// A plain decimal count: 1-19 ASCII digits, nothing else (no sign, no
+// spaces), so it always fits in 64 bits. Block lists and delta headers.
+bool parse_decimal(std::string_view text, uint64_t* out);
+
 // "0-3,17,20-21" <-> {0,1,2,3,17,20,21}. Parsing checks the list is
 // strictly increasing and every index is below `count`.
 std::string format_block_list(const std::vector<uint64_t>& blocks);
