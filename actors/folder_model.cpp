@@ -608,15 +608,12 @@ void resync(self_ptr self) {
 // Moves work from the queues to the workers, within the in-flight limits.
 void pump_queues(self_ptr self) {
   auto& st = self->state;
-  bool examine_batch = st.to_examine.size() > 16;
-  if (examine_batch) st.index->begin_batch();
   while (!st.to_examine.empty() && st.hash_in_flight + st.to_hash.size() < max_hash_pending) {
     auto path = st.to_examine.front();
     st.to_examine.pop_front();
     st.examine_queued.erase(path);
     look_at(self, path);
   }
-  if (examine_batch) st.index->end_batch();
   while (!st.to_hash.empty() && st.hash_requests < max_hash_requests) {
     // Cut by bytes too: a big file's result (and its upload) must not
     // wait for the hashing of the files after it.
