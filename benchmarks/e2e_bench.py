@@ -303,6 +303,25 @@ def run_rsync(corpus, base, results, delta_file=None):
         daemon.wait(10)
 
 
+# ------------------------------------------------------- the design floor
+
+FLOOR = None  # path of syncer_floor (benchmarks/design_floor.cpp)
+
+
+def run_floor(corpus, base, results, direct=False):
+    """The least work syncer's design needs (three processes, SHA-256 at A,
+    the hub and B, objects and files written temp -> rename), or with
+    `direct` one hop with SHA-256 at both ends: what any content-checked copy
+    costs. Time and CPU seconds as the tool reports them; the tree checked."""
+    work = os.path.join(base, "floor")
+    out = subprocess.run([FLOOR, corpus, work] + (["--direct"] if direct else []), check=True,
+                         capture_output=True, text=True).stdout
+    got = json.loads(out.strip().splitlines()[-1])
+    assert harness.tree(os.path.join(work, "dst")) == harness.tree(corpus), "the floor's copy differs"
+    results["initial"] = got["seconds"]
+    results["cpu"] = got["cpu_seconds"]
+
+
 # ------------------------------------------------------------------ Unison
 
 def ensure_tool(tool, package, install):
@@ -509,6 +528,8 @@ def warm_memory(work, size):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--syncer", required=True)
+    parser.add_argument("--floor", default=None,
+                        help="syncer_floor binary (default: benchmarks/syncer_floor beside --syncer)")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, no installs, no docs update")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--disk", action="store_true", help="work in the system temp dir even if /dev/shm exists")
@@ -519,6 +540,10 @@ def main():
     args = parser.parse_args()
     repeat = max(1, args.repeat or (1 if args.smoke else 3))
     harness.SYNCER = os.path.abspath(args.syncer)
+    global FLOOR
+    FLOOR = os.path.abspath(args.floor or os.path.join(os.path.dirname(harness.SYNCER), "benchmarks", "syncer_floor"))
+    if not os.path.exists(FLOOR):
+        sys.exit(f"e2e_bench: {FLOOR} does not exist: build the syncer_floor target or pass --floor")
     if not args.disk and os.path.isdir("/dev/shm") and shutil.disk_usage("/dev/shm").free > (6 << 30):
         tempfile.tempdir = "/dev/shm"
     fs_type = subprocess.run(["stat", "-f", "-c", "%T", tempfile.gettempdir()], capture_output=True,
@@ -547,7 +572,7 @@ def main():
     rows = []
     for name, path, size, delta_file in corpora:
         files, dirs = count_entries(path)
-        res = {tool: {} for tool in ("syncer", "rsync", "unison", "syncthing")}
+        res = {tool: {} for tool in ("syncer", "rsync", "unison", "syncthing", "floor", "floor_direct")}
 
         def fresh(name):  # each run's dir goes as soon as it is done (tmpfs is memory)
             d = harness.workdir(name)
@@ -562,9 +587,11 @@ def main():
         # syncer and rsync take turns, `repeat` times each, and each keeps
         # its median run: this VM drifts by ±10 % within minutes, and the
         # ratio of two tools measured side by side is what is reported.
-        runs = {"syncer": [], "rsync": []}
+        runs = {"syncer": [], "rsync": [], "floor": [], "floor_direct": []}
         for _ in range(repeat):
-            for tool, run in (("syncer", run_syncer), ("rsync", run_rsync)):
+            for tool, run in (("syncer", run_syncer), ("rsync", run_rsync),
+                              ("floor", lambda c, b, r, d: run_floor(c, b, r)),
+                              ("floor_direct", lambda c, b, r, d: run_floor(c, b, r, direct=True))):
                 one = {}
                 run(path, fresh(f"bench-{tool}"), one, delta_file)
                 drop_scratch()
@@ -589,13 +616,16 @@ def main():
             res["syncthing"]["why"] = "not installed (skipped in --smoke)"
         rows.append((name, size, files, dirs, delta_file, res))
         print(f"{name}: " + ", ".join(f"{t} {fmt_s(r)}" for t, r in res.items()), flush=True)
+        assert res["floor"].get("initial") is not None, "the design floor did not run"
         print("  CPU time: " + ", ".join(f"{t} {fmt_s(r, 'cpu')}" for t, r in res.items() if "cpu" in r), flush=True)
         if delta_file:
             print("  1 MiB in the middle changed: " + ", ".join(
-                f"{t} {fmt_s(r, 'delta')} ({r.get('delta_bytes')} bytes)" for t, r in res.items()), flush=True)
+                f"{t} {fmt_s(r, 'delta')} ({r.get('delta_bytes')} bytes)" for t, r in res.items()
+                if not t.startswith("floor")), flush=True)
         else:
             print("  start-up on the unchanged tree: " + ", ".join(
-                f"{t} {fmt_s(r, 'startup')}" for t, r in res.items() if t != "syncthing"), flush=True)
+                f"{t} {fmt_s(r, 'startup')}" for t, r in res.items()
+                if t != "syncthing" and not t.startswith("floor")), flush=True)
 
     lat_samples, lat_rss = syncer_latency(harness.workdir("bench-latency"), edits)
     p50, p95, p99 = percentiles(lat_samples)
@@ -636,6 +666,20 @@ def main():
         s, r, u = res["syncer"], res["rsync"], res["unison"]
         lines.append(f"| {name} | {fmt_s(s, 'cpu')} | {fmt_s(r, 'cpu')} | {ratio(s, r, 'cpu')} "
                      f"| {fmt_s(u, 'cpu')} | {ratio(s, u, 'cpu')} |")
+    lines += ["", "### The design floor", "",
+              "`syncer_floor` (benchmarks/design_floor.cpp) does only the work syncer's design requires, with "
+              "nothing else: three processes on loopback, SHA-256 on client A (while it reads, once), on the hub "
+              "(before the object is named) and on client B (before the file is renamed into place), objects and "
+              "files written temp → rename; no actors, HTTP, JSON, SQLite or sync plan, and the hub forwards bytes "
+              "as they arrive. \"One hop\" is the same with A sending straight to B: rsync's shape plus SHA-256 at "
+              "both ends. Median of the same alternating runs as syncer and rsync.", "",
+              "| corpus | rsync daemon | floor, one hop | floor via a hub | floor via a hub / rsync "
+              "| syncer / floor via a hub | CPU of the floor via a hub |",
+              "|---|---|---|---|---|---|---|"]
+    for name, size, files, dirs, delta_file, res in rows:
+        s, r, f, d = res["syncer"], res["rsync"], res["floor"], res["floor_direct"]
+        lines.append(f"| {name} | {fmt_s(r)} | {fmt_s(d)} | {fmt_s(f)} | {ratio(f, r)} | {ratio(s, f)} "
+                     f"| {fmt_s(f, 'cpu')} |")
     lines += ["", "### Start-up on the unchanged tree", "",
               "syncer: client A restarted once idle with its sync point at the hub's latest sequence, until idle and in sync again (median of 3). "
               "rsync, Unison: their second run with nothing to do.", "",
