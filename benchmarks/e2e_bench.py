@@ -131,7 +131,13 @@ def prepare_change(path, mib=1, seed=7):
     with open(path, "rb") as f:
         content = bytearray(f.read())
     content[size // 2:size // 2 + len(data)] = data
-    return data, hashlib.sha256(content).hexdigest()
+    digest = hashlib.sha256(content).hexdigest()
+    del content
+    # Each tool rebuilds the file (syncer on the hub and on client B), so
+    # memory is warmed for that right before the timer, as for every
+    # initial sync (warm_memory); outside every synced folder.
+    warm_memory(tempfile.gettempdir(), 3 * size)
+    return data, digest
 
 
 def apply_change(path, data):
@@ -510,12 +516,13 @@ def tool_versions():
 
 
 def warm_memory(work, size):
-    """Writes and deletes `size` bytes in the work dir once. On a VM, the
+    """Writes and deletes `size` bytes in the work dir. On this VM the
     first touch of guest memory (tmpfs pages) costs far more than later
-    ones: without this the first tool measured pays it (4 × 256 MiB took
-    5.4 s cold and 2.3 s warm for syncer on the same machine), and so does
-    any step that needs more memory than was touched before (the 1 MiB
-    delta took 0.7 s or 1.35 s depending on it)."""
+    ones, and memory freed for a few seconds goes cold again (the guest
+    hands free pages back to the host): 4 × 256 MiB took syncer 2.27 s
+    right after a warm-up and 4.31 s eight seconds later, rsync 0.80 s and
+    2.79 s. So every timed run is preceded by one, sized for what that run
+    holds, and no tool is measured on colder memory than another."""
     path = os.path.join(work, "warm-up")
     block = b"\0" * (1 << 20)
     free = shutil.disk_usage(work).free
@@ -572,6 +579,9 @@ def main():
     rows = []
     for name, path, size, delta_file in corpora:
         files, dirs = count_entries(path)
+        # A run holds the corpus up to four times (client A's copy, the hub's
+        # objects, client B, rebuilt versions of the delta step).
+        warm_size = 0 if args.smoke else 4 * size
         res = {tool: {} for tool in ("syncer", "rsync", "unison", "syncthing", "floor", "floor_direct")}
 
         def fresh(name):  # each run's dir goes as soon as it is done (tmpfs is memory)
@@ -593,6 +603,7 @@ def main():
                               ("floor", lambda c, b, r, d: run_floor(c, b, r)),
                               ("floor_direct", lambda c, b, r, d: run_floor(c, b, r, direct=True))):
                 one = {}
+                warm_memory(work, warm_size)
                 run(path, fresh(f"bench-{tool}"), one, delta_file)
                 drop_scratch()
                 runs[tool].append(one)
@@ -600,6 +611,7 @@ def main():
             timed = sorted((r for r in done if "initial" in r), key=lambda r: r["initial"])
             res[tool] = timed[len(timed) // 2] if timed else done[0]
             res[tool]["initial_samples"] = [r["initial"] for r in done if "initial" in r]
+        warm_memory(work, warm_size)
         run_unison(path, fresh("bench-unison"), res["unison"], install, delta_file)
         drop_scratch()
         if not args.smoke or shutil.which("syncthing"):
@@ -609,6 +621,7 @@ def main():
             shutil.copytree(path, os.path.join(probe, "x"))
             res["syncthing"]["copy_s"] = time.monotonic() - started
             shutil.rmtree(probe)
+            warm_memory(work, warm_size)
             run_syncthing(path, fresh("bench-syncthing"), res["syncthing"], install, delta_file,
                           st_edits if delta_file is None and not rows else 0)
             drop_scratch()
