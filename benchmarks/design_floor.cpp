@@ -187,7 +187,7 @@ int accept_one(int listener) {
   return fd;
 }
 
-// Raw 32-byte digest of a stream (hex only where a name needs it).
+// The content's name, as the hub's object store names objects: hex SHA-256.
 std::string digest_of(syncer::sha256_stream& hash) { return hash.hex_digest(); }
 
 // ------------------------------------------------------------- client A
