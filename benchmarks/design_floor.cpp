@@ -187,8 +187,8 @@ int accept_one(int listener) {
   return fd;
 }
 
-// The content's name, as the hub's object store names objects: hex SHA-256.
-std::string digest_of(syncer::sha256_stream& hash) { return hash.hex_digest(); }
+// What an unhashed file carries where its SHA-256 would be.
+const std::string kNoDigest(64, '0');
 
 // ------------------------------------------------------------- client A
 
@@ -230,7 +230,7 @@ void send_tree(const options& opt, int dirfd, const std::string& rel, sender& ou
         left -= static_cast<uint64_t>(r);
       }
       ::close(fd);
-      std::string sha = opt.hash_a ? digest_of(hash) : std::string(64, '0');
+      std::string sha = opt.hash_a ? hash.hex_digest() : kNoDigest;
       out.put(sha.data(), 64);
       ++stats.files;
       stats.bytes += static_cast<uint64_t>(st.st_size);
@@ -282,8 +282,8 @@ std::string receive_file(receiver& in, int fd, uint64_t size, bool hash_it, send
   in.get(sent.data(), 64);
   if (forward) forward->put(sent.data(), 64);
   if (!hash_it) return sent;
-  std::string computed = digest_of(hash);
-  if (sent != std::string(64, '0') && computed != sent) {
+  std::string computed = hash.hex_digest();
+  if (sent != kNoDigest && computed != sent) {
     errno = EBADMSG;
     die("content of " + what + " does not match its SHA-256");
   }
@@ -317,7 +317,7 @@ void run_hub(const options& opt, int listener, uint16_t b_port) {
     // Cut-through: the bytes go on to B as they arrive; the digest is
     // checked before the object is named.
     std::string name = receive_file(in, fd, size, opt.hash_hub, &out, path);
-    if (name == std::string(64, '0')) name += std::to_string(n);  // nobody hashed: keep objects apart
+    if (name == kNoDigest) name += std::to_string(n);  // nobody hashed: keep objects apart
     if (size >= kLargeFile) ::fdatasync(fd);
     ::close(fd);
     if (::renameat(AT_FDCWD, temp.c_str(), objects_fd, name.c_str()) < 0) die("rename object");

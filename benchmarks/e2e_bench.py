@@ -314,14 +314,14 @@ def run_rsync(corpus, base, results, delta_file=None):
 FLOOR = None  # path of syncer_floor (benchmarks/design_floor.cpp)
 
 
-def run_floor(corpus, base, results, direct=False):
+def run_floor(corpus, base, results, flags=()):
     """The least work syncer's design needs (three processes, SHA-256 at A,
-    the hub and B, objects and files written temp -> rename), or with
-    `direct` one hop with SHA-256 at both ends: what any content-checked copy
-    costs. Time and CPU seconds as the tool reports them; the tree checked."""
+    the hub and B, objects and files written temp -> rename); `flags` take
+    parts away (--direct: one hop with SHA-256 at both ends, what any
+    content-checked copy costs; --no-hash-*: see design_floor.cpp). Time and
+    CPU seconds as the tool reports them; the tree checked."""
     work = os.path.join(base, "floor")
-    out = subprocess.run([FLOOR, corpus, work] + (["--direct"] if direct else []), check=True,
-                         capture_output=True, text=True).stdout
+    out = subprocess.run([FLOOR, corpus, work, *flags], check=True, capture_output=True, text=True).stdout
     got = json.loads(out.strip().splitlines()[-1])
     assert harness.tree(os.path.join(work, "dst")) == harness.tree(corpus), "the floor's copy differs"
     results["initial"] = got["seconds"]
@@ -601,7 +601,7 @@ def main():
         for _ in range(repeat):
             for tool, run in (("syncer", run_syncer), ("rsync", run_rsync),
                               ("floor", lambda c, b, r, d: run_floor(c, b, r)),
-                              ("floor_direct", lambda c, b, r, d: run_floor(c, b, r, direct=True))):
+                              ("floor_direct", lambda c, b, r, d: run_floor(c, b, r, ["--direct"]))):
                 one = {}
                 warm_memory(work, warm_size)
                 run(path, fresh(f"bench-{tool}"), one, delta_file)

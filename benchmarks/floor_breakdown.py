@@ -9,11 +9,9 @@ Prints a markdown table (time, CPU seconds, ratio to rsync) for docs/benchmarks.
 Never fails on a time; exits non-zero only when a copy breaks."""
 
 import argparse
-import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 
@@ -53,30 +51,25 @@ def main():
         size = e2e_bench.make_small_corpus(corpus, 5000, 1)
     else:
         size = e2e_bench.copy_real_tree("/usr/include", corpus)
-    if not args.smoke:
-        e2e_bench.warm_memory(work, 6 * size)
-    floor = os.path.abspath(args.floor)
-    runs = {label: [] for label, _ in VARIANTS}
-    runs["rsync daemon"] = []
+    e2e_bench.FLOOR = os.path.abspath(args.floor)
+    # Warmed before every run, as in e2e_bench.py (see warm_memory there).
+    warm_size = 0 if args.smoke else 3 * size
+    copies = [("rsync daemon", lambda c, b, r: e2e_bench.run_rsync(c, b, r))]
+    copies += [(label, lambda c, b, r, flags=flags: e2e_bench.run_floor(c, b, r, flags)) for label, flags in VARIANTS]
+    runs = {label: [] for label, _ in copies}
     for _ in range(args.repeat):
-        base = harness.workdir("rsync")
-        one = {}
-        e2e_bench.run_rsync(corpus, base, one)
-        shutil.rmtree(base, ignore_errors=True)
-        runs["rsync daemon"].append((one["initial"], one["cpu"]))
-        for label, flags in VARIANTS:
-            base = harness.workdir("floor")
-            out = subprocess.run([floor, corpus, os.path.join(base, "w")] + flags, check=True,
-                                 capture_output=True, text=True).stdout
-            got = json.loads(out.strip().splitlines()[-1])
-            assert harness.tree(os.path.join(base, "w", "dst")) == harness.tree(corpus), f"{label}: copy differs"
+        for label, run in copies:
+            base = harness.workdir("copy")
+            one = {}
+            e2e_bench.warm_memory(work, warm_size)
+            run(corpus, base, one)
             shutil.rmtree(base, ignore_errors=True)
-            runs[label].append((got["seconds"], got["cpu_seconds"]))
+            runs[label].append((one["initial"], one["cpu"]))
     ref = statistics.median(t for t, _ in runs["rsync daemon"])
     print(f"corpus: {args.corpus} ({size / 1048576:.0f} MiB), median of {args.repeat}")
     print("| copy | time | CPU seconds | time / rsync |")
     print("|---|---|---|---|")
-    for label in ["rsync daemon"] + [v[0] for v in VARIANTS]:
+    for label, _ in copies:
         t = statistics.median(x for x, _ in runs[label])
         c = statistics.median(y for _, y in runs[label])
         print(f"| {label} | {t:.2f} s | {c:.2f} s | **{t / ref:.2f}×** |")
