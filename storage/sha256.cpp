@@ -40,6 +40,13 @@ std::optional<file_digest> sha256_file(const std::string& path, std::string* err
     if (error) *error = "cannot read " + path + ": " + std::strerror(errno);
     return std::nullopt;
   }
+  auto out = sha256_fd(fd, error);
+  if (!out && error) *error = "cannot read " + path + ": " + *error;
+  ::close(fd);
+  return out;
+}
+
+std::optional<file_digest> sha256_fd(int fd, std::string* error) {
   ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
   constexpr size_t block = 1 << 20;
   thread_local std::vector<unsigned char> buffer(block);
@@ -49,15 +56,13 @@ std::optional<file_digest> sha256_file(const std::string& path, std::string* err
     ssize_t n = ::read(fd, buffer.data(), block);
     if (n < 0) {
       if (errno == EINTR) continue;
-      if (error) *error = "cannot read " + path + ": " + std::strerror(errno);
-      ::close(fd);
+      if (error) *error = std::strerror(errno);
       return std::nullopt;
     }
     if (n == 0) break;
     hash.update(buffer.data(), static_cast<size_t>(n));
     out.size += static_cast<uint64_t>(n);
   }
-  ::close(fd);
   out.sha256 = hash.hex_digest();
   return out;
 }

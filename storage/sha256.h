@@ -35,6 +35,10 @@ struct file_digest {
 // Hashes a whole file in 1 MiB blocks. nullopt + `error` when unreadable.
 std::optional<file_digest> sha256_file(const std::string& path, std::string* error);
 
+// Hashes what is left to read of an open file (from its current offset);
+// the descriptor stays open. `error` gets strerror on a read failure.
+std::optional<file_digest> sha256_fd(int fd, std::string* error);
+
 // SHA-256 of a byte string (tests, small bodies).
 std::string sha256_hex(std::string_view bytes);
 

@@ -1,5 +1,6 @@
 #include "actors/rules/path_rules.h"
 
+#include <algorithm>
 #include <vector>
 
 namespace syncer {
@@ -109,22 +110,72 @@ bool is_internal_path(std::string_view p) {
   return p == ".syncer" || p.substr(0, 8) == ".syncer/";
 }
 
+bool is_sha256_hex(std::string_view text) {
+  if (text.size() != 64) return false;
+  for (char c : text)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return true;
+}
+
+std::optional<std::string> client_name_error(std::string_view name) {
+  if (name.empty()) return std::string("a client name must not be empty");
+  if (name.size() > max_client_name_bytes)
+    return "a client name must be at most " + std::to_string(max_client_name_bytes) + " bytes";
+  if (name == "." || name == "..") return std::string("a client name must not be '.' or '..'");
+  for (char ch : name) {
+    auto c = static_cast<unsigned char>(ch);
+    if (c == '/' || c == '\\') return std::string("a client name must not contain '/' or a backslash");
+    if (c < 0x20 || c == 0x7F) return std::string("a client name must not contain a NUL or control character");
+  }
+  if (!valid_utf8(name)) return std::string("a client name must be valid UTF-8");
+  return std::nullopt;
+}
+
+namespace {
+
+// The longest prefix of `text` of at most `max` bytes that ends between
+// two UTF-8 characters.
+std::string_view utf8_prefix(std::string_view text, size_t max) {
+  if (text.size() <= max) return text;
+  size_t cut = max;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return text.substr(0, cut);
+}
+
+}  // namespace
+
 std::string conflict_copy_path(std::string_view path, std::string_view timestamp,
                                std::string_view client_name) {
   auto slash = path.rfind('/');
   size_t name_start = slash == std::string_view::npos ? 0 : slash + 1;
   auto name = path.substr(name_start);
   auto dot = name.rfind('.');
-  std::string marker = ".sync-conflict-" + std::string(timestamp) + "-" + std::string(client_name);
-  std::string out(path.substr(0, name_start));
-  if (dot == std::string_view::npos || dot == 0) {
-    out += name;
-    out += marker;
-  } else {
-    out += name.substr(0, dot);
-    out += marker;
-    out += name.substr(dot);
+  bool has_ext = dot != std::string_view::npos && dot != 0;
+  std::string_view stem = has_ext ? name.substr(0, dot) : name;
+  std::string_view ext = has_ext ? name.substr(dot) : std::string_view{};
+  std::string who(client_name);
+  for (auto& ch : who) {
+    auto c = static_cast<unsigned char>(ch);
+    if (c == '/' || c == '\\' || c < 0x20 || c == 0x7F) ch = '_';
   }
+  if (who.empty() || who == "." || who == "..") who = "_";
+  std::string fixed = ".sync-conflict-" + std::string(timestamp) + "-";
+  // Budget of one component: stem + fixed + who + ext <= 255. The client
+  // name gives way first (down to 8 bytes), then the stem, then the
+  // extension (a pathological 200-byte "extension").
+  size_t budget = max_component_bytes;
+  auto over = [&] { return stem.size() + fixed.size() + who.size() + ext.size(); };
+  if (over() > budget) {
+    size_t rest = over() - who.size();
+    who = std::string(utf8_prefix(who, std::max<size_t>(8, budget > rest ? budget - rest : 0)));
+  }
+  if (over() > budget && ext.size() > 16) ext = utf8_prefix(ext, 16);
+  if (over() > budget) stem = utf8_prefix(stem, budget - (fixed.size() + who.size() + ext.size()));
+  std::string out(path.substr(0, name_start));
+  out += stem;
+  out += fixed;
+  out += who;
+  out += ext;
   return out;
 }
 

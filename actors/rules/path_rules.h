@@ -26,9 +26,26 @@ std::optional<std::string> normalize_sync_path(std::string_view path, std::strin
 // never synced.
 bool is_internal_path(std::string_view normalized_path);
 
+// True for a sha256 as the wire and the object store spell it: 64
+// lowercase hex digits. Temp and object file names are made only from
+// such strings.
+bool is_sha256_hex(std::string_view text);
+
+// Checks a client name as the hub records it: it ends up inside file
+// names (conflict copies), so it follows the rules of one path component:
+// 1 to max_client_name_bytes bytes of valid UTF-8, no '/', backslash,
+// NUL or control character, not "." or "..". nullopt = fine; else the
+// reason, one sentence.
+constexpr size_t max_client_name_bytes = 128;
+std::optional<std::string> client_name_error(std::string_view name);
+
 // "dir/name.ext" -> "dir/name.sync-conflict-YYYYMMDD-HHMMSS-client.ext".
 // `timestamp` is "YYYYMMDD-HHMMSS". Dotfiles (".bashrc") and names without
-// a dot get the suffix at the end.
+// a dot get the suffix at the end. The result is always one valid sync
+// path: a '/', backslash or control character in `client_name` becomes
+// '_', and the new file name stays within 255 bytes (the client name is
+// shortened first, then the name before the extension; the stamp is
+// kept whole), cut only between UTF-8 characters.
 std::string conflict_copy_path(std::string_view path, std::string_view timestamp,
                                std::string_view client_name);
 

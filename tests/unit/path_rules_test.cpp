@@ -60,3 +60,61 @@ TEST(PathRules, ConflictCopyNames) {
   EXPECT_TRUE(is_conflict_copy("x/a.sync-conflict-20261124-223000-pc.gz"));
   EXPECT_FALSE(is_conflict_copy("x/a.gz"));
 }
+
+TEST(PathRules, ConflictCopyOfAHostileClientNameStaysOneComponent) {
+  // The reported exploit: a client named "x/../../../escaped/evil" lost a
+  // conflict; its copy must stay beside the file, as one valid path.
+  auto copy = conflict_copy_path("f1.txt", "20261201-200639", "x/../../../escaped/evil");
+  EXPECT_EQ(copy, "f1.sync-conflict-20261201-200639-x_.._.._.._escaped_evil.txt");
+  auto normal = normalize_sync_path(copy, nullptr);
+  ASSERT_TRUE(normal);
+  EXPECT_EQ(*normal, copy);
+  EXPECT_EQ(conflict_copy_path("a", "20261201-200639", ".."), "a.sync-conflict-20261201-200639-_");
+  EXPECT_EQ(conflict_copy_path("a", "20261201-200639", std::string("b\\c\n", 4)),
+            "a.sync-conflict-20261201-200639-b_c_");
+}
+
+TEST(PathRules, ConflictCopyNamesStayWithin255Bytes) {
+  struct row {
+    std::string path, client;
+  };
+  std::string long_client(128, 'c');
+  std::string long_stem(240, 's');
+  std::string utf8_stem;
+  for (int i = 0; i < 120; ++i) utf8_stem += "\xc3\xbc";  // 240 bytes of 'ü'
+  for (const auto& r : std::vector<row>{{"dir/" + long_stem + ".txt", "pc"},
+                                         {"dir/short.txt", long_client},
+                                         {long_stem + ".txt", long_client},
+                                         {utf8_stem + ".md", "laptop"},
+                                         {"x." + std::string(250, 'e'), "pc"},
+                                         {std::string(255, 'n'), long_client}}) {
+    auto copy = conflict_copy_path(r.path, "20261201-200639", r.client);
+    auto name = copy.substr(copy.rfind('/') == std::string::npos ? 0 : copy.rfind('/') + 1);
+    EXPECT_LE(name.size(), 255u) << copy;
+    EXPECT_NE(name.find(".sync-conflict-20261201-200639-"), std::string::npos) << copy;
+    std::string error;
+    EXPECT_TRUE(normalize_sync_path(copy, &error)) << copy << ": " << error;  // valid UTF-8 too
+    EXPECT_TRUE(is_conflict_copy(copy));
+  }
+  // A short name is left whole.
+  EXPECT_EQ(conflict_copy_path("dir/short.txt", "20261201-200639", long_client).size(),
+            std::string("dir/short.sync-conflict-20261201-200639-.txt").size() + 128);
+}
+
+TEST(PathRules, ClientNames) {
+  for (std::string good : {std::string("laptop"), std::string("my pc"), std::string("Bürorechner"), std::string(".hidden"), std::string(128, 'n')})
+    EXPECT_FALSE(client_name_error(good)) << good;
+  for (std::string bad : {std::string(), std::string("."), std::string(".."), std::string("x/../../../escaped/evil"),
+                          std::string("a/b"), std::string("a\\b"), std::string("a\0b", 3), std::string("tab\there"),
+                          std::string(129, 'n'), std::string("\xff\xfe")})
+    EXPECT_TRUE(client_name_error(bad)) << bad;
+}
+
+TEST(PathRules, Sha256Hex) {
+  EXPECT_TRUE(is_sha256_hex(std::string(64, 'a')));
+  EXPECT_TRUE(is_sha256_hex("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
+  EXPECT_FALSE(is_sha256_hex(std::string(63, 'a')));
+  EXPECT_FALSE(is_sha256_hex(std::string(64, 'A')));
+  EXPECT_FALSE(is_sha256_hex("../../../../tmp/x"));
+  EXPECT_FALSE(is_sha256_hex(std::string(60, 'a') + "/../"));
+}
