@@ -130,12 +130,38 @@ class Server(Process):
         return f"http://127.0.0.1:{self.port}"
 
 
+def as_user(user, group=None):
+    """The command prefix that runs a program as `user` (setpriv, no
+    supplementary groups); [] for None."""
+    if user is None:
+        return []
+    return ["setpriv", f"--reuid={user}", f"--regid={group or user}", "--clear-groups"]
+
+
+def chown_tree(path, user, group=None):
+    """chown -R `path` to `user`:`group` (links themselves, not followed)."""
+    import grp
+    import pwd
+    uid = pwd.getpwnam(user).pw_uid
+    gid = grp.getgrnam(group).gr_gid if group else pwd.getpwnam(user).pw_gid
+    os.lchown(path, uid, gid)
+    for dirpath, dirnames, filenames in os.walk(path):
+        for n in dirnames + filenames:
+            os.lchown(os.path.join(dirpath, n), uid, gid)
+
+
 class Client(Process):
-    def __init__(self, base, name, server_port, sync_dir=None, patterns=None, api_key=None, start=True):
+    def __init__(self, base, name, server_port, sync_dir=None, patterns=None, api_key=None, start=True,
+                 run_as=None, run_group=None):
+        """`run_as` (a user name; `run_group` its group, default the
+        user's own): the daemon runs as that user via setpriv, and the
+        sync folder and config are chowned to it after `syncer init`."""
         self.base = base
         self.name = name
         self.dir = sync_dir or os.path.join(base, name)
         self.config = os.path.join(base, f"{name}.yaml")
+        self.run_as = run_as
+        self.run_group = run_group
         if not os.path.exists(self.config):
             args = [SYNCER, "init", "--name", name, "--sync-dir", self.dir, "--server-host", "127.0.0.1",
                     "--server-port", str(server_port), "--config", self.config]
@@ -149,13 +175,17 @@ class Client(Process):
                 text += "\nignore_patterns: " + json.dumps(patterns) + "\n"
                 with open(self.config, "w") as f:
                     f.write(text)
+            if run_as is not None:
+                chown_tree(self.dir, run_as, run_group)
+                chown_tree(self.config, run_as, run_group)
         self.log_path = os.path.join(base, f"{name}.log")
         self.proc = None
         if start:
             self.start()
 
     def start(self):
-        super().__init__([SYNCER, "node", "--role", "client", "--config", self.config], self.log_path)
+        super().__init__(as_user(self.run_as, self.run_group) +
+                         [SYNCER, "node", "--role", "client", "--config", self.config], self.log_path)
         wait_until(lambda: self.admin_port() or not self.alive(), 20, what=f"client {self.name} to start")
         if not self.alive():
             raise AssertionError(f"client {self.name} exited at start:\n" + self.tail())
