@@ -18,13 +18,21 @@ struct local_file_state {
   int64_t mtime_ns = 0;
   std::string sha256;    // files only
   bool unstable = false; // changed while it was hashed: ask again later
+  // A process holds the file open for writing (a read lease was refused);
+  // meaningful only when writer_known (the probe worked).
+  bool open_for_write = false;
+  bool writer_known = false;
+  // Not empty: the path could not be looked at (permission denied, I/O
+  // error, a link in the way, ...). A problem, never a deletion.
   std::string error;
+  int error_errno = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, local_file_state& x) {
   return f(caf::meta::type_name("local_file_state"), x.path, x.exists, x.is_dir, x.is_symlink,
-           x.size, x.mtime_ns, x.sha256, x.unstable, x.error);
+           x.size, x.mtime_ns, x.sha256, x.unstable, x.open_for_write, x.writer_known, x.error,
+           x.error_errno);
 }
 
 // Publish one local entry (file, folder or tombstone) to the hub.

@@ -16,6 +16,9 @@
 #include "storage/file_times.h"
 #include "storage/object_store.h"
 #include "storage/sha256.h"
+#include "storage/sync_root.h"
+#include "actors/rules/local_safety.h"
+#include "actors/rules/path_rules.h"
 
 namespace syncer {
 namespace {
@@ -23,7 +26,10 @@ namespace {
 namespace fs = std::filesystem;
 
 struct downloader_state {
-  std::string root;
+  // Every create, replace and delete goes beneath this descriptor, no
+  // link followed (storage/sync_root.h).
+  std::shared_ptr<sync_root> root;
+  std::string root_error;
   std::unique_ptr<hub_api> hub;
   int64_t files = 0, bytes = 0, deltas = 0, delta_bytes = 0, prefetched = 0, folders = 0, removals = 0, local_changes = 0, failures = 0, batches = 0;
   std::string current;
@@ -34,9 +40,11 @@ struct downloader_state {
 // Does the disk still hold what the index says we last synced? Checked
 // right before every rename/unlink: a local edit made meanwhile must win
 // over the download (it is uploaded instead, and the hub resolves).
-bool disk_matches(const std::string& full, const std::optional<file_entry>& expected) {
+bool disk_matches(const sync_root& root, const std::string& rel, const std::optional<file_entry>& expected) {
   struct stat st {};
-  bool exists = ::lstat(full.c_str(), &st) == 0;
+  int err = root.lstat(rel, &st);
+  if (err && !is_gone_errno(err)) return false;  // cannot tell: never overwrite what we cannot see
+  bool exists = err == 0;
   if (!expected || expected->deleted) return !exists;
   if (!exists) return false;
   if (expected->is_dir) return S_ISDIR(st.st_mode);
@@ -53,12 +61,39 @@ download_result fail(downloader_state& st, download_result r, const std::string&
   return r;
 }
 
+// The temp folder .syncer/tmp/ as an open descriptor, and a path string
+// for APIs that take one (through /proc/self/fd: no lookup by name).
+struct temp_area {
+  unique_fd dir;
+  std::string path(const std::string& name) const { return dir.proc_path() + "/" + name; }
+};
+
+int open_temp_area(const sync_root& root, temp_area* out) {
+  if (int err = root.make_dirs(".syncer/tmp")) return err;
+  return root.open_dir(".syncer/tmp", &out->dir);
+}
+
+// A job the downloader refuses before touching the disk: a path that is
+// not a normal sync path (or is inside .syncer/), a file whose sha256 is
+// not 64 lowercase hex digits. The folder-model checks the same; this is
+// the last line.
+std::optional<std::string> refuse(const file_entry& e) {
+  std::string why;
+  auto normal = normalize_sync_path(e.path, &why);
+  if (!normal) return "refused path: " + why;
+  if (*normal != e.path || is_internal_path(e.path)) return std::string("refused path: not a normal sync path");
+  if (!e.deleted && !e.is_dir && !is_sha256_hex(e.sha256)) return std::string("refused sha256: not 64 lowercase hex digits");
+  return std::nullopt;
+}
+
 download_result apply_tombstone(downloader_state& st, const download_job& job) {
   download_result r;
   r.entry = job.entry;
-  std::string full = st.root + "/" + job.entry.path;
+  const auto& rel = job.entry.path;
   struct stat disk {};
-  if (::lstat(full.c_str(), &disk) != 0) return r;  // already gone
+  int err = st.root->lstat(rel, &disk);
+  if (is_gone_errno(err)) return r;  // already gone
+  if (err) return fail(st, r, problem_reason(err));
   if (job.entry.is_dir || S_ISDIR(disk.st_mode)) {
     if (!S_ISDIR(disk.st_mode)) {
       r.outcome = download_result::local_changed;
@@ -66,19 +101,21 @@ download_result apply_tombstone(downloader_state& st, const download_job& job) {
     }
     // Only an empty folder goes: files the hub does not know (ignored or
     // not yet uploaded) keep it alive.
-    if (::rmdir(full.c_str()) != 0 && errno != ENOENT) {
+    int gone = st.root->rmdir(rel);
+    if (gone != 0 && gone != ENOENT) {
       r.outcome = download_result::local_changed;
       return r;
     }
     ++st.removals;
     return r;
   }
-  if (!disk_matches(full, job.expected_local)) {
+  if (!disk_matches(*st.root, rel, job.expected_local)) {
     ++st.local_changes;
     r.outcome = download_result::local_changed;
     return r;
   }
-  if (::unlink(full.c_str()) != 0 && errno != ENOENT) return fail(st, r, std::strerror(errno));
+  int removed = st.root->unlink(rel);
+  if (removed != 0 && removed != ENOENT) return fail(st, r, problem_reason(removed));
   ++st.removals;
   return r;
 }
@@ -86,15 +123,12 @@ download_result apply_tombstone(downloader_state& st, const download_job& job) {
 download_result make_folder(downloader_state& st, const download_job& job) {
   download_result r;
   r.entry = job.entry;
-  std::error_code ec;
-  std::string full = st.root + "/" + job.entry.path;
   struct stat disk {};
-  if (::lstat(full.c_str(), &disk) == 0 && !S_ISDIR(disk.st_mode)) {
+  if (st.root->lstat(job.entry.path, &disk) == 0 && !S_ISDIR(disk.st_mode)) {
     r.outcome = download_result::local_changed;  // a file took the name
     return r;
   }
-  fs::create_directories(full, ec);
-  if (ec) return fail(st, r, ec.message());
+  if (int err = st.root->make_dirs(job.entry.path)) return fail(st, r, problem_reason(err));
   ++st.folders;
   return r;
 }
@@ -103,48 +137,58 @@ download_result fetch_file(downloader_state& st, const download_job& job) {
   download_result r;
   r.entry = job.entry;
   const auto& e = job.entry;
-  std::string full = st.root + "/" + e.path;
-  std::string tmp_dir = st.root + "/.syncer/tmp";
-  std::error_code ec;
-  fs::create_directories(tmp_dir, ec);
-  // Named by content so an interrupted download resumes with Range.
-  std::string tmp = tmp_dir + "/" + e.sha256 + ".part";
+  temp_area tmp_area;
+  if (int err = open_temp_area(*st.root, &tmp_area)) return fail(st, r, "cannot open .syncer/tmp: " + problem_reason(err));
+  int tmp_dir = tmp_area.dir.get();
+  // Named by content so an interrupted download resumes with Range (the
+  // sha256 was checked to be hex: the name cannot leave the folder).
+  std::string tmp_name = e.sha256 + ".part";
+  std::string tmp = tmp_area.path(tmp_name);
   if (e.size == 0) {
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int fd = ::openat(tmp_dir, tmp_name.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0) return fail(st, r, std::string("cannot create temp file: ") + std::strerror(errno));
     ::close(fd);
   } else {
     struct stat part {};
-    if (::stat(tmp.c_str(), &part) == 0 && static_cast<uint64_t>(part.st_size) >= e.size) {
+    if (::fstatat(tmp_dir, tmp_name.c_str(), &part, AT_SYMLINK_NOFOLLOW) == 0 &&
+        static_cast<uint64_t>(part.st_size) >= e.size) {
       // Left by an earlier download of the same content: reuse it when
       // whole and right, else start over (a Range past the end is a 416).
       std::string ignored;
-      auto have = static_cast<uint64_t>(part.st_size) == e.size ? sha256_file(tmp, &ignored) : std::nullopt;
-      if (!have || have->sha256 != e.sha256) ::unlink(tmp.c_str());
+      auto have = static_cast<uint64_t>(part.st_size) == e.size && S_ISREG(part.st_mode) ? sha256_file(tmp, &ignored)
+                                                                                       : std::nullopt;
+      if (!have || have->sha256 != e.sha256) ::unlinkat(tmp_dir, tmp_name.c_str(), 0);
     }
   }
   std::string received_sha256;  // when the hub's bytes were hashed as they arrived
   // Fetched by the prefetcher while the upload arrived at the hub, and
   // already checked against this sha256 then.
-  auto prefetched = verified_prefetch_path(st.root, e.sha256);
+  std::string prefetched = e.sha256 + ".verified";
   struct stat verified {};
-  if (e.size > 0 && ::stat(prefetched.c_str(), &verified) == 0 && static_cast<uint64_t>(verified.st_size) == e.size &&
-      ::rename(prefetched.c_str(), tmp.c_str()) == 0) {
+  if (e.size > 0 && ::fstatat(tmp_dir, prefetched.c_str(), &verified, AT_SYMLINK_NOFOLLOW) == 0 &&
+      S_ISREG(verified.st_mode) && static_cast<uint64_t>(verified.st_size) == e.size &&
+      ::renameat(tmp_dir, prefetched.c_str(), tmp_dir, tmp_name.c_str()) == 0) {
     received_sha256 = e.sha256;
     ++st.prefetched;
   }
   struct stat ready {};
-  bool reuse = e.size > 0 && ::stat(tmp.c_str(), &ready) == 0 && static_cast<uint64_t>(ready.st_size) == e.size;
+  bool reuse = e.size > 0 && ::fstatat(tmp_dir, tmp_name.c_str(), &ready, AT_SYMLINK_NOFOLLOW) == 0 &&
+               static_cast<uint64_t>(ready.st_size) == e.size;
   // Changed in place on the hub, and the disk still holds the version we
   // synced: fetch only the blocks that differ, the rest is copied from
   // the local file. Whatever goes wrong (the local file changed meanwhile,
   // the hub lacks the old object) ends in a whole download.
   const auto& old = job.expected_local;
   struct stat partial {};
-  if (e.size >= delta_min_file_size && !reuse && ::stat(tmp.c_str(), &partial) != 0 && old && !old->deleted &&
-      !old->is_dir && !old->sha256.empty() && old->sha256 != e.sha256 && disk_matches(full, old)) {
+  if (e.size >= delta_min_file_size && !reuse && ::fstatat(tmp_dir, tmp_name.c_str(), &partial, AT_SYMLINK_NOFOLLOW) != 0 &&
+      old && !old->deleted && !old->is_dir && is_sha256_hex(old->sha256) && old->sha256 != e.sha256 &&
+      disk_matches(*st.root, e.path, old)) {
     uint64_t got = 0;
-    auto delta = st.hub->download_delta(old->sha256, e.sha256, full, tmp, &received_sha256, &got);
+    unique_fd base;
+    hub_reply delta;
+    delta.status = 0;
+    if (st.root->open_file(e.path, O_RDONLY, 0, &base) == 0)
+      delta = st.hub->download_delta(old->sha256, e.sha256, base.proc_path(), tmp, &received_sha256, &got);
     if (delta.ok() && received_sha256 == e.sha256) {
       reuse = true;
       ++st.deltas;
@@ -155,14 +199,14 @@ download_result fetch_file(downloader_state& st, const download_job& job) {
       log::debug("downloader", e.path + ": no delta (" + (delta.ok() ? "rebuilt file differs" : delta.error) +
                                    "); downloading the whole file");
       received_sha256.clear();
-      ::unlink(tmp.c_str());
+      ::unlinkat(tmp_dir, tmp_name.c_str(), 0);
     }
   }
   if (e.size > 0 && !reuse) {
     auto reply = st.hub->download_hashed(e.path, e.sha256, tmp, &received_sha256);
-    if (reply.status == 416) ::unlink(tmp.c_str());
+    if (reply.status == 416) ::unlinkat(tmp_dir, tmp_name.c_str(), 0);
     if (reply.status == 404 || reply.status == 409) {
-      ::unlink(tmp.c_str());
+      ::unlinkat(tmp_dir, tmp_name.c_str(), 0);
       r.outcome = download_result::gone;  // the hub moved on; re-plan
       r.error = reply.error;
       return r;
@@ -175,7 +219,7 @@ download_result fetch_file(downloader_state& st, const download_job& job) {
   else digest = sha256_file(tmp, &error);
   if (!digest) return fail(st, r, error);
   if (digest->sha256 != e.sha256) {
-    ::unlink(tmp.c_str());
+    ::unlinkat(tmp_dir, tmp_name.c_str(), 0);
     return fail(st, r, "downloaded content does not match its sha256");
   }
   if (!fsync_path(tmp)) return fail(st, r, "cannot fsync the temp file");
@@ -184,20 +228,17 @@ download_result fetch_file(downloader_state& st, const download_job& job) {
     times[0].tv_sec = e.mtime_ns / 1000000000;
     times[0].tv_nsec = e.mtime_ns % 1000000000;
     times[1] = times[0];
-    ::utimensat(AT_FDCWD, tmp.c_str(), times, 0);
+    ::utimensat(tmp_dir, tmp_name.c_str(), times, AT_SYMLINK_NOFOLLOW);
   }
   struct stat written {};
-  ::lstat(tmp.c_str(), &written);
-  auto parent = fs::path(full).parent_path();
-  fs::create_directories(parent, ec);
-  if (ec) return fail(st, r, "cannot create folder " + parent.string() + ": " + ec.message());
-  if (!disk_matches(full, job.expected_local)) {
+  ::fstatat(tmp_dir, tmp_name.c_str(), &written, AT_SYMLINK_NOFOLLOW);
+  if (!disk_matches(*st.root, e.path, job.expected_local)) {
     ++st.local_changes;
     r.outcome = download_result::local_changed;  // keep the .part for later
     return r;
   }
-  if (::rename(tmp.c_str(), full.c_str()) != 0) return fail(st, r, std::string("cannot rename into place: ") + std::strerror(errno));
-  fsync_directory(parent.string());
+  if (int err = st.root->rename_into(tmp_dir, tmp_name, e.path, true))
+    return fail(st, r, "cannot put the file in place: " + problem_reason(err));
   r.entry.mtime_ns = mtime_ns(written);
   ++st.files;
   st.bytes += static_cast<int64_t>(e.size);
@@ -217,14 +258,8 @@ bool write_all(int fd, const std::string& bytes) {
   return true;
 }
 
-// Flushes the file system holding `dir` (data and names).
-bool sync_file_system(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return false;
-  bool ok = ::syncfs(fd) == 0;
-  ::close(fd);
-  return ok;
-}
+// Flushes the file system holding the folder `dir_fd` (data and names).
+bool sync_file_system(int dir_fd) { return ::syncfs(dir_fd) == 0; }
 
 // The batch form of fetch_file for small files: one POST /objects for
 // all of them, every temp file written, then ONE flush for all their
@@ -247,9 +282,15 @@ void fetch_small_files(downloader_state& st, const std::vector<download_job>& jo
     }
     return;
   }
-  std::string tmp_dir = st.root + "/.syncer/tmp";
-  std::error_code ec;
-  fs::create_directories(tmp_dir, ec);
+  temp_area tmp_area;
+  if (int err = open_temp_area(*st.root, &tmp_area)) {
+    for (auto i : which) {
+      results[i].entry = jobs[i].entry;
+      results[i] = fail(st, results[i], "cannot open .syncer/tmp: " + problem_reason(err));
+    }
+    return;
+  }
+  int tmp_dir = tmp_area.dir.get();
   struct written_file {
     size_t job;
     std::string tmp;
@@ -272,8 +313,8 @@ void fetch_small_files(downloader_state& st, const std::vector<download_job>& jo
     }
     // One temp file per job: a batch may hold the same content for several
     // paths. (Leftovers of a crash are removed when the client starts.)
-    std::string tmp = tmp_dir + "/batch-" + e.sha256 + "-" + std::to_string(k) + ".tmp";
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    std::string tmp = "batch-" + e.sha256 + "-" + std::to_string(k) + ".tmp";
+    int fd = ::openat(tmp_dir, tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0) {
       r = fail(st, r, std::string("cannot create temp file: ") + std::strerror(errno));
       continue;
@@ -290,7 +331,7 @@ void fetch_small_files(downloader_state& st, const std::vector<download_job>& jo
     ok = ok && ::fstat(fd, &after) == 0;
     ::close(fd);
     if (!ok) {
-      ::unlink(tmp.c_str());
+      ::unlinkat(tmp_dir, tmp.c_str(), 0);
       r = fail(st, r, std::string("cannot write temp file: ") + std::strerror(errno));
       continue;
     }
@@ -299,7 +340,7 @@ void fetch_small_files(downloader_state& st, const std::vector<download_job>& jo
   if (written.empty()) return;
   if (!sync_file_system(tmp_dir)) {
     for (const auto& w : written) {
-      ::unlink(w.tmp.c_str());
+      ::unlinkat(tmp_dir, w.tmp.c_str(), 0);
       results[w.job] = fail(st, results[w.job], "cannot flush the downloaded files");
     }
     return;
@@ -307,22 +348,15 @@ void fetch_small_files(downloader_state& st, const std::vector<download_job>& jo
   for (const auto& w : written) {
     const auto& job = jobs[w.job];
     auto& r = results[w.job];
-    std::string full = st.root + "/" + job.entry.path;
-    auto parent = fs::path(full).parent_path();
-    fs::create_directories(parent, ec);
-    if (ec) {
-      r = fail(st, r, "cannot create folder " + parent.string() + ": " + ec.message());
-      continue;
-    }
-    if (!disk_matches(full, job.expected_local)) {
+    if (!disk_matches(*st.root, job.entry.path, job.expected_local)) {
       ++st.local_changes;
       r.outcome = download_result::local_changed;
-      ::unlink(w.tmp.c_str());
+      ::unlinkat(tmp_dir, w.tmp.c_str(), 0);
       continue;
     }
-    if (::rename(w.tmp.c_str(), full.c_str()) != 0) {
-      ::unlink(w.tmp.c_str());
-      r = fail(st, r, std::string("cannot rename into place: ") + std::strerror(errno));
+    if (int err = st.root->rename_into(tmp_dir, w.tmp, job.entry.path, false)) {
+      ::unlinkat(tmp_dir, w.tmp.c_str(), 0);
+      r = fail(st, r, "cannot put the file in place: " + problem_reason(err));
       continue;
     }
     r.entry.mtime_ns = w.mtime_ns;
@@ -331,7 +365,16 @@ void fetch_small_files(downloader_state& st, const std::vector<download_job>& jo
   }
   // The index records these files after this returns; the names must be
   // on disk first.
-  sync_file_system(st.root);
+  sync_file_system(st.root->fd());
+}
+
+// One job, checked first.
+download_result run_job(downloader_state& st, const download_job& job) {
+  download_result r;
+  r.entry = job.entry;
+  if (!st.root) return fail(st, r, st.root_error);
+  if (auto why = refuse(job.entry)) return fail(st, r, *why);
+  return job.entry.deleted ? apply_tombstone(st, job) : job.entry.is_dir ? make_folder(st, job) : fetch_file(st, job);
 }
 
 std::vector<download_result> fetch_batch(downloader_state& st, const std::vector<download_job>& jobs) {
@@ -339,11 +382,15 @@ std::vector<download_result> fetch_batch(downloader_state& st, const std::vector
   std::vector<size_t> small;
   for (size_t i = 0; i < jobs.size(); ++i) {
     const auto& e = jobs[i].entry;
+    if (!st.root || refuse(e)) {
+      results[i] = run_job(st, jobs[i]);
+      continue;
+    }
     if (!e.deleted && !e.is_dir && e.size > 0 && e.size < max_batched_download_bytes) {
       small.push_back(i);
       continue;
     }
-    results[i] = e.deleted ? apply_tombstone(st, jobs[i]) : e.is_dir ? make_folder(st, jobs[i]) : fetch_file(st, jobs[i]);
+    results[i] = run_job(st, jobs[i]);
   }
   if (small.size() == 1) results[small[0]] = fetch_file(st, jobs[small[0]]);
   else if (!small.empty()) fetch_small_files(st, jobs, small, results);
@@ -355,15 +402,13 @@ std::vector<download_result> fetch_batch(downloader_state& st, const std::vector
 downloader_actor spawn_downloader(caf::actor_system& sys, std::string root, hub_api_factory hub) {
   auto behavior = [](downloader_actor::stateful_pointer<downloader_state> self, std::string root,
                      hub_api_factory hub) -> downloader_actor::behavior_type {
-    self->state.root = std::move(root);
+    self->state.root = sync_root::open(root, &self->state.root_error);
     self->state.hub = hub();
     return {
         [self](download_atom, const download_job& job) {
           auto& st = self->state;
           st.current = job.entry.path;
-          download_result r = job.entry.deleted ? apply_tombstone(st, job)
-                              : job.entry.is_dir ? make_folder(st, job)
-                                                 : fetch_file(st, job);
+          download_result r = run_job(st, job);
           st.current.clear();
           log::debug("downloader", job.entry.path + " outcome " + std::to_string(r.outcome));
           return r;

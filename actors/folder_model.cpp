@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -20,8 +21,11 @@
 
 #include "actors/log.h"
 #include "actors/rules/path_rules.h"
+#include "actors/problem_tracker.h"
+#include "actors/rules/local_safety.h"
 #include "storage/client_index.h"
 #include "storage/sha256.h"
+#include "storage/sync_root.h"
 
 namespace syncer {
 namespace {
@@ -62,6 +66,19 @@ struct sync_point_record {
 struct folder_state {
   folder_model_config config;
   std::shared_ptr<client_index> index;
+  // Every look at the disk goes beneath this descriptor, no link followed.
+  std::shared_ptr<sync_root> root;
+  std::string root_error;
+  // Paths that could not be looked at: reported, retried, never deleted.
+  std::unique_ptr<problem_tracker> problems;
+  // Problem paths being retried: hashed even when size and mtime look
+  // unchanged (a chmod does not change the mtime).
+  std::unordered_set<std::string> force_look;
+  // Files seen unfinished (open for writing, or too fresh), since when
+  // (monotonic ns): published once finished, or after publish.max_wait.
+  std::unordered_map<std::string, int64_t> unfinished_since;
+  publish_policy publish;
+  int64_t refused_from_hub = 0;  // hub entries with a path or sha256 we do not accept
   std::unique_ptr<hub_api> hub;  // for POST /sync
   hasher_actor hasher;
   uploader_actor uploader;
@@ -191,17 +208,43 @@ void record_tombstone(folder_state& st, const file_entry& previous, int64_t when
 }
 
 // A path's state on disk (already hashed when it is a file that changed).
+void full_scan(self_ptr self);
+
+int64_t mono_ns() { return duration_cast<nanoseconds>(steady_clock::now().time_since_epoch()).count(); }
+
 void on_local_state(self_ptr self, const local_file_state& s) {
   auto& st = self->state;
   if (st.downloading.count(s.path)) {
     st.deferred.insert(s.path);
     return;
   }
+  if (!s.error.empty()) {
+    // Cannot be looked at: a problem, never a deletion.
+    bool is_new = st.problems->report(s.path, s.error, mono_ns(), now_ns());
+    if (is_new) log::warn("folder-model", "problem: " + s.path + ": " + s.error + " (retried with back-off)");
+    return;
+  }
+  if (st.problems->has(s.path)) {
+    st.problems->resolved(s.path);
+    log::info("folder-model", "problem resolved: " + s.path);
+    if (s.is_dir) full_scan(self);  // what was unreadable beneath it is compared now
+  }
   if (s.unstable) {  // being written: look again shortly
     self->delayed_send(self, milliseconds(100), changed_atom::value, std::vector<std::string>{s.path});
     return;
   }
-  if (!s.error.empty()) return;
+  if (s.exists && !s.is_dir && !s.is_symlink) {
+    // Published only in a state its writer finished (docs/sync-semantics.md).
+    auto waiting = st.unfinished_since.find(s.path);
+    int64_t since = waiting == st.unfinished_since.end() ? 0 : waiting->second;
+    auto d = decide_publish(st.publish, s.open_for_write, s.writer_known, now_ns(), s.mtime_ns, since, mono_ns());
+    if (!d.publish) {
+      if (!since) st.unfinished_since.emplace(s.path, mono_ns());
+      self->delayed_send(self, nanoseconds(d.retry_after_ns), changed_atom::value, std::vector<std::string>{s.path});
+      return;
+    }
+    if (since) st.unfinished_since.erase(waiting);
+  }
   auto previous = st.index->get(s.path);
   bool known = previous && !previous->deleted;
   if (!s.exists) {
@@ -256,10 +299,28 @@ void on_local_state(self_ptr self, const local_file_state& s) {
 // Cheap first look (lstat only): unchanged files never reach the hasher.
 void look_at(self_ptr self, const std::string& path) {
   auto& st = self->state;
-  auto quick = read_local_state(st.config.root, path, false);
-  if (quick.exists && !quick.is_dir && !quick.is_symlink) {
+  local_file_state quick;
+  quick.path = path;
+  if (!st.root) {
+    quick.exists = true;
+    quick.error = st.root_error;
+  } else {
+    quick = read_local_state(*st.root, path, false);
+  }
+  bool forced = st.force_look.erase(path) > 0;
+  if (quick.exists && quick.is_dir && quick.error.empty() && st.root) {
+    // A folder that cannot be opened hides what is in it: a problem for
+    // the folder (its tracked files are not taken as deleted).
+    unique_fd dir;
+    int err = st.root->open_dir(path, &dir);
+    if (err && classify_errno(err) == look_outcome::problem) {
+      quick.error = problem_reason(err);
+      quick.error_errno = err;
+    }
+  }
+  if (quick.exists && !quick.is_dir && !quick.is_symlink && quick.error.empty()) {
     auto previous = st.index->get(path);
-    if (previous && !previous->deleted && !previous->is_dir && previous->size == quick.size &&
+    if (!forced && previous && !previous->deleted && !previous->is_dir && previous->size == quick.size &&
         previous->mtime_ns == quick.mtime_ns)
       return;
     if (skipped(st, path, false)) return;
@@ -270,7 +331,25 @@ void look_at(self_ptr self, const std::string& path) {
   on_local_state(self, quick);
 }
 
+// Is this entry from the hub something we may act on? Its path must be a
+// normal sync path outside .syncer/, and a live file's sha256 64 lowercase
+// hex digits (temp files are named after it). A hostile or broken hub
+// gets nothing written for anything else.
+bool acceptable_hub_entry(folder_state& st, const file_entry& e) {
+  std::string why;
+  auto normal = normalize_sync_path(e.path, &why);
+  if (normal && *normal != e.path) why = "path is not in normal form";
+  else if (normal && is_internal_path(e.path)) why = "path is inside .syncer/";
+  else if (normal && !e.deleted && !e.is_dir && !is_sha256_hex(e.sha256)) why = "sha256 is not 64 lowercase hex digits";
+  else if (normal) return true;
+  ++st.refused_from_hub;
+  st.last_error = "refused an entry from the hub: " + why;
+  log::warn("folder-model", st.last_error + " (" + std::to_string(e.path.size()) + "-byte path)");
+  return false;
+}
+
 void apply_hub_entry(folder_state& st, const file_entry& hub_entry) {
+  if (!acceptable_hub_entry(st, hub_entry)) return;
   if (skipped(st, hub_entry.path, hub_entry.is_dir)) return;
   auto local = st.index->get(hub_entry.path);
   if (local) {
@@ -447,6 +526,9 @@ struct scan_context {
   std::string ignore_files;  // path, size and mtime of every .syncignore seen
   size_t on_disk = 0;
   size_t known_on_disk = 0;  // paths found on disk that are live in the index
+  // Folders and files the walk could not read: problems; nothing tracked
+  // beneath such a folder is taken as deleted.
+  std::vector<std::string> unreadable;
 };
 
 // One path the walk found, with what the comparison needs from its stat.
@@ -468,12 +550,30 @@ bool unchanged_on_disk(scan_context& ctx, const seen_path& s) {
   return S_ISREG(s.mode) && !v.is_dir && v.size == s.size && v.mtime_ns == s.mtime_ns;
 }
 
-// Walks the folder with one fstatat per entry, relative to its folder
-// (no path resolution from the root), skipping ignored paths.
-void walk_tree(folder_state& st, const std::string& rel, scan_context& ctx, std::vector<seen_path>& seen) {
-  std::string full = rel.empty() ? st.config.root : st.config.root + "/" + rel;
-  DIR* dir = ::opendir(full.c_str());
-  if (!dir) return;
+// Can this process read the file (and, for a folder, list it)? From the
+// mode bits alone, no system call: a file made unreadable by a chmod keeps
+// its size and mtime, and must still show up as a problem.
+bool readable_by_us(const struct stat& sb) {
+  static const uid_t uid = ::geteuid();
+  static const gid_t gid = ::getegid();
+  if (uid == 0) return true;
+  mode_t want = S_ISDIR(sb.st_mode) ? (S_IRUSR | S_IXUSR) : S_IRUSR;
+  if (sb.st_uid == uid) return (sb.st_mode & want) == want;
+  if (sb.st_gid == gid) return (sb.st_mode & (want >> 3)) == (want >> 3);
+  return (sb.st_mode & (want >> 6)) == (want >> 6);
+}
+
+// Walks the folder with one fstatat per entry, relative to its folder's
+// descriptor (opened with O_NOFOLLOW: no link is ever entered), skipping
+// ignored paths. A folder that cannot be opened is a problem and
+// remembered, so its tracked files are not taken as deleted. `dir_fd` is
+// taken over.
+void walk_tree(folder_state& st, int dir_fd, const std::string& rel, scan_context& ctx, std::vector<seen_path>& seen) {
+  DIR* dir = ::fdopendir(dir_fd);
+  if (!dir) {
+    ::close(dir_fd);
+    return;
+  }
   int fd = ::dirfd(dir);
   while (auto* ent = ::readdir(dir)) {
     const char* name = ent->d_name;
@@ -482,7 +582,7 @@ void walk_tree(folder_state& st, const std::string& rel, scan_context& ctx, std:
     if (is_internal_path(child)) continue;
     struct stat sb {};
     if (::fstatat(fd, name, &sb, AT_SYMLINK_NOFOLLOW) != 0) {
-      examine(st, child);  // vanished meanwhile: the examination sees it gone
+      examine(st, child);  // vanished meanwhile, or a problem: the examination tells
       continue;
     }
     bool is_dir = S_ISDIR(sb.st_mode);
@@ -491,7 +591,20 @@ void walk_tree(folder_state& st, const std::string& rel, scan_context& ctx, std:
     if (S_ISREG(sb.st_mode) && std::strcmp(name, ".syncignore") == 0)
       ctx.ignore_files += child + ":" + std::to_string(sb.st_size) + ":" + std::to_string(mtime_ns(sb)) + "\n";
     seen.push_back({child, sb.st_mode, static_cast<uint64_t>(sb.st_size), mtime_ns(sb)});
-    if (is_dir) walk_tree(st, child, ctx, seen);  // not seen.back(): the vector moves as it grows
+    if ((S_ISREG(sb.st_mode) || is_dir) && !readable_by_us(sb)) {
+      ctx.unreadable.push_back(child);
+      st.force_look.insert(child);
+      if (is_dir) continue;
+    }
+    if (is_dir) {
+      int sub = ::openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (sub < 0) {
+        ctx.unreadable.push_back(child);  // examined below: reported as a problem
+        st.force_look.insert(child);
+        continue;
+      }
+      walk_tree(st, sub, child, ctx, seen);  // not seen.back(): the vector moves as it grows
+    }
   }
   ::closedir(dir);
 }
@@ -509,16 +622,30 @@ void full_scan(self_ptr self) {
   // 25,000-path tree each takes tens of milliseconds of a restart.
   auto known = std::async(std::launch::async, [index = st.index] { return index->live_disk_views(); });
   std::vector<seen_path> seen;
-  walk_tree(st, "", ctx, seen);
+  unique_fd top;
+  if (!st.root) {
+    log::error("folder-model", st.root_error);
+  } else if (int err = st.root->open_dir("", &top)) {
+    log::error("folder-model", "cannot read the sync folder: " + problem_reason(err));
+  } else {
+    walk_tree(st, top.release(), "", ctx, seen);
+  }
   ctx.known = known.get();
+  std::unordered_set<std::string> unreadable(ctx.unreadable.begin(), ctx.unreadable.end());
+  auto hidden = [&](const std::string& path) {  // beneath a folder the walk could not read?
+    for (auto slash = path.find('/'); slash != std::string::npos; slash = path.find('/', slash + 1))
+      if (unreadable.count(path.substr(0, slash))) return true;
+    return false;
+  };
   for (const auto& s : seen)
-    if (!unchanged_on_disk(ctx, s) || st.downloading.count(s.path)) examine(st, s.path);
+    if (!unchanged_on_disk(ctx, s) || st.downloading.count(s.path) || st.force_look.count(s.path)) examine(st, s.path);
   // Deletions: live index entries not on disk. Only looked for when some
   // were not found by the walk.
   if (ctx.known_on_disk != ctx.known.size()) {
     for (const auto& [path, view] : ctx.known) {
+      if (!ctx.unreadable.empty() && hidden(path)) continue;  // the folder's problem covers it
       struct stat sb {};
-      if (::lstat((st.config.root + "/" + path).c_str(), &sb) != 0) examine(st, path);
+      if (!st.root || st.root->lstat(path, &sb) != 0) examine(st, path);
     }
   }
   // The rules in force: a sync point made under other rules is not
@@ -591,8 +718,14 @@ void resync(self_ptr self) {
   }
   // A path being uploaded right now already carries its newest version
   // (a newer local edit is queued again when that upload answers).
-  for (const auto& path : plan.upload)
+  for (const auto& path : plan.upload) {
+    auto normal = normalize_sync_path(path, nullptr);
+    if (!normal || *normal != path || is_internal_path(path)) {
+      ++st.refused_from_hub;
+      continue;
+    }
     if (!st.uploading.count(path) && !st.refused.count(path)) queue_upload(st, path);
+  }
   for (const auto& e : plan.download) apply_hub_entry(st, e);
   for (const auto& e : plan.remove) apply_hub_entry(st, e);
   st.last_sync_ns = now_ns();
@@ -811,7 +944,7 @@ void start_prefetch(self_ptr self, const file_entry& announced) {
   auto& st = self->state;
   std::string error;
   auto path = normalize_sync_path(announced.path, &error);
-  if (!st.prefetcher || !path || announced.size < prefetch_min_size || announced.sha256.size() != 64 ||
+  if (!st.prefetcher || !path || announced.size < prefetch_min_size || !is_sha256_hex(announced.sha256) ||
       skipped(st, *path, false) || !st.prefetching.insert(announced.sha256).second)
     return;
   auto local = st.index->get(*path);
@@ -848,16 +981,8 @@ void on_hub_event(self_ptr self, const hub_event& ev) {
   if (ev.type != "file_changed" && ev.type != "file_deleted") return;
   auto& st = self->state;
   st.last_hub_event_ns = now_ns();
-  auto entry = ev.entry;
-  std::string error;
-  auto normal = normalize_sync_path(entry.path, &error);
-  if (!normal) {
-    log::warn("folder-model", "ignoring hub event with a bad path: " + error);
-    return;
-  }
-  entry.path = *normal;
-  st.newest_hub_seq = std::max(st.newest_hub_seq, entry.sequence);
-  apply_hub_entry(st, entry);
+  st.newest_hub_seq = std::max(st.newest_hub_seq, ev.entry.sequence);
+  apply_hub_entry(st, ev.entry);  // checks the path and sha256 first
 }
 
 void log_progress(folder_state& st) {
@@ -889,6 +1014,13 @@ folder_model_actor spawn_folder_model(caf::actor_system& sys, folder_model_confi
     st.uploader = std::move(uploader);
     st.downloader = std::move(downloader);
     st.prefetcher = std::move(prefetcher);
+    st.root = sync_root::open(st.config.root, &st.root_error);
+    st.problems = std::make_unique<problem_tracker>(st.index.get());
+    st.problems->load(mono_ns());
+    for (const auto& p : st.problems->due(mono_ns())) {
+      st.force_look.insert(p);
+      examine(st, p);
+    }
     if (auto last = st.index->get_meta("last_sync_ns")) st.last_sync_ns = std::stoll(*last);
     load_sync_point(st);
     full_scan(self);
@@ -936,6 +1068,10 @@ folder_model_actor spawn_folder_model(caf::actor_system& sys, folder_model_confi
             queue_download(st, job.entry, current);
           }
           st.removals_to_retry.clear();
+          for (const auto& p : st.problems->due(mono_ns())) {  // their back-off is over: look again
+            st.force_look.insert(p);
+            examine(st, p);
+          }
           // Once idle, move the sync point up to what was done since the
           // last one (a small incremental POST /sync), so a restart or a
           // reconnect has little to compare.
@@ -976,6 +1112,17 @@ folder_model_actor spawn_folder_model(caf::actor_system& sys, folder_model_confi
           out.counters["failures"] = s.failures;
           out.counters["last_sync_ns"] = s.last_sync_ns;
           out.counters["full_resyncs"] = s.full_resyncs;
+          out.counters["problems"] = static_cast<int64_t>(s.problems->size());
+          out.counters["refused_from_hub"] = s.refused_from_hub;
+          {
+            std::string listed;
+            int shown = 0;
+            for (const auto& p : s.problems->list()) {
+              if (++shown > 20) break;
+              listed += (listed.empty() ? "" : "; ") + p.path + ": " + p.reason;
+            }
+            out.info["problems"] = listed;
+          }
           out.counters["sync_point_hub_seq"] = s.sync_point ? static_cast<int64_t>(s.sync_point->hub_seq) : -1;
           out.info["client_id"] = s.config.client_id;
           out.info["hub"] = s.online ? "connected" : "disconnected";

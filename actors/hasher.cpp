@@ -1,5 +1,7 @@
 #include "actors/hasher.h"
 
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 
 #include <caf/all.hpp>
@@ -7,6 +9,9 @@
 #include "actors/log.h"
 #include "storage/file_times.h"
 #include "storage/sha256.h"
+#include "storage/sync_root.h"
+#include "actors/rules/local_safety.h"
+#include "actors/rules/path_rules.h"
 
 namespace syncer {
 namespace {
@@ -14,7 +19,8 @@ namespace {
 
 struct hasher_state {
   static inline const char* name = "hasher";
-  std::string root;
+  std::shared_ptr<sync_root> root;
+  std::string root_error;
   int64_t hashed_files = 0;
   int64_t hashed_bytes = 0;
   int64_t unstable = 0;
@@ -23,12 +29,42 @@ struct hasher_state {
 
 }  // namespace
 
-local_file_state read_local_state(const std::string& root, const std::string& rel_path, bool hash) {
+namespace {
+
+// A problem: the path is there (or may be) but cannot be looked at.
+local_file_state& problem(local_file_state& s, int err) {
+  s.error = problem_reason(err);
+  s.error_errno = err;
+  return s;
+}
+
+// Is any process holding `fd`'s file open for writing? A read lease is
+// refused with EAGAIN exactly then (fcntl(2), F_SETLEASE). The lease is
+// dropped at once: it is a probe, not a lock. Only the file's owner (or
+// CAP_LEASE) may take one; -1 = cannot tell.
+int open_for_writing(int fd) {
+  if (::fcntl(fd, F_SETLEASE, F_RDLCK) == 0) {
+    ::fcntl(fd, F_SETLEASE, F_UNLCK);
+    return 0;
+  }
+  return errno == EAGAIN ? 1 : -1;
+}
+
+}  // namespace
+
+local_file_state read_local_state(const sync_root& root, const std::string& rel_path, bool hash) {
   local_file_state s;
   s.path = rel_path;
-  std::string full = root + "/" + rel_path;
   struct stat before {};
-  if (::lstat(full.c_str(), &before) != 0) return s;  // gone
+  int err = root.lstat(rel_path, &before);
+  if (err) {
+    if (classify_errno(err) == look_outcome::gone) return s;  // gone
+    s.exists = true;  // may well be there: never read as a deletion
+    problem(s, err);
+    std::string why;
+    if (err == EINVAL && !normalize_sync_path(rel_path, &why)) s.error = "cannot be synced: " + why;
+    return s;
+  }
   s.exists = true;
   s.is_symlink = S_ISLNK(before.st_mode);
   s.is_dir = S_ISDIR(before.st_mode);
@@ -39,21 +75,33 @@ local_file_state read_local_state(const std::string& root, const std::string& re
   }
   s.size = static_cast<uint64_t>(before.st_size);
   if (!hash) return s;
-  std::string error;
-  auto digest = sha256_file(full, &error);
-  if (!digest) {
-    struct stat gone {};
-    if (::lstat(full.c_str(), &gone) != 0) {
-      s.exists = false;  // deleted while we were reading
+  unique_fd fd;
+  err = root.open_file(rel_path, O_RDONLY, 0, &fd);
+  if (err) {
+    if (classify_errno(err) == look_outcome::gone) {
+      s.exists = false;  // deleted since the lstat
       return s;
     }
-    s.error = error;
+    return problem(s, err);
+  }
+  int writers = open_for_writing(fd.get());
+  s.writer_known = writers >= 0;
+  s.open_for_write = writers == 1;
+  std::string error;
+  auto digest = sha256_fd(fd.get(), &error);
+  if (!digest) {
+    problem(s, EIO);
+    s.error = "cannot read: " + error;
     return s;
   }
   struct stat after {};
-  if (::lstat(full.c_str(), &after) != 0) {
-    s.exists = false;
-    return s;
+  err = root.lstat(rel_path, &after);
+  if (err) {
+    if (classify_errno(err) == look_outcome::gone) {
+      s.exists = false;
+      return s;
+    }
+    return problem(s, err);
   }
   // A file written while we read it must not be published half-written.
   if (after.st_size != before.st_size || mtime_ns(after) != mtime_ns(before) ||
@@ -68,7 +116,14 @@ local_file_state read_local_state(const std::string& root, const std::string& re
 namespace {
 
 local_file_state hash_one(hasher_state& st, const std::string& rel_path) {
-  auto s = read_local_state(st.root, rel_path, true);
+  local_file_state s;
+  s.path = rel_path;
+  if (!st.root) {
+    s.exists = true;
+    s.error = st.root_error;
+  } else {
+    s = read_local_state(*st.root, rel_path, true);
+  }
   if (!s.error.empty()) {
     st.last_error = rel_path + ": " + s.error;
     log::warn("hasher", st.last_error);
@@ -86,7 +141,11 @@ local_file_state hash_one(hasher_state& st, const std::string& rel_path) {
 hasher_actor spawn_hasher(caf::actor_system& sys, std::string root) {
   auto behavior = [](hasher_actor::stateful_pointer<hasher_state> self,
                      std::string root) -> hasher_actor::behavior_type {
-    self->state.root = std::move(root);
+    self->state.root = sync_root::open(root, &self->state.root_error);
+    // A lease probe that races a writer's open(O_WRONLY) makes the kernel
+    // send SIGIO to the lease holder; its default action would end the
+    // process.
+    ::signal(SIGIO, SIG_IGN);
     return {
         [self](hash_atom, const std::string& rel_path) { return hash_one(self->state, rel_path); },
         [self](hash_atom, const std::vector<std::string>& rel_paths) {

@@ -8,6 +8,7 @@
 #include <caf/actor_system.hpp>
 
 #include "actors/client_messages.h"
+#include "storage/sync_root.h"
 
 namespace syncer {
 
@@ -21,6 +22,8 @@ using hasher_actor = caf::typed_actor<
 hasher_actor spawn_hasher(caf::actor_system& sys, std::string root);
 
 // The blocking work itself, callable without an actor (tests, scans).
-local_file_state read_local_state(const std::string& root, const std::string& rel_path, bool hash);
+// Only ENOENT/ENOTDIR make a path "not there"; any other error is
+// reported in `error` with exists = true, so it never becomes a deletion.
+local_file_state read_local_state(const sync_root& root, const std::string& rel_path, bool hash);
 
 }  // namespace syncer

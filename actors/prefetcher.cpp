@@ -11,6 +11,7 @@
 #include <caf/all.hpp>
 
 #include "actors/log.h"
+#include "actors/rules/path_rules.h"
 
 namespace syncer {
 namespace {
@@ -41,6 +42,11 @@ void drop_stale_prefetches(const std::string& tmp_dir) {
 download_result prefetch(prefetcher_state& st, const file_entry& e) {
   download_result r;
   r.entry = e;
+  if (!is_sha256_hex(e.sha256)) {  // temp names are made from it
+    r.outcome = download_result::failed;
+    r.error = "refused sha256: not 64 lowercase hex digits";
+    return r;
+  }
   std::string tmp_dir = st.root + "/.syncer/tmp";
   std::error_code ec;
   std::filesystem::create_directories(tmp_dir, ec);

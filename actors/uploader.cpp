@@ -9,6 +9,7 @@
 #include "actors/log.h"
 #include "storage/block_delta.h"
 #include "storage/file_times.h"
+#include "storage/sync_root.h"
 
 namespace syncer {
 namespace {
@@ -18,7 +19,10 @@ namespace {
 constexpr uint64_t link_first_threshold = 64 * 1024;
 
 struct uploader_state {
-  std::string root;
+  // Files are read only beneath this descriptor, no link followed: a link
+  // planted in the folder never makes its target's bytes go to the hub.
+  std::shared_ptr<sync_root> root;
+  std::string root_error;
   std::unique_ptr<hub_api> hub;
   int64_t files = 0, bytes = 0, deltas = 0, delta_bytes = 0, linked = 0, folders = 0, deletions = 0, failures = 0, batches = 0;
   std::string current;
@@ -42,9 +46,10 @@ void finish(uploader_state& st, upload_result& r, const hub_reply& reply, const 
 
 // Reads a small file whole, if it still is the version that was hashed
 // (same size and mtime before and after the read).
-bool read_if_unchanged(const std::string& full, const file_entry& entry, std::string* out) {
-  int fd = ::open(full.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) return false;
+bool read_if_unchanged(const sync_root* root, const file_entry& entry, std::string* out) {
+  unique_fd file;
+  if (!root || root->open_file(entry.path, O_RDONLY, 0, &file) != 0) return false;
+  int fd = file.get();
   struct stat before {};
   bool ok = ::fstat(fd, &before) == 0 && S_ISREG(before.st_mode) &&
             static_cast<uint64_t>(before.st_size) == entry.size && mtime_ns(before) == entry.mtime_ns;
@@ -60,8 +65,17 @@ bool read_if_unchanged(const std::string& full, const file_entry& entry, std::st
     ok = done == entry.size && ::fstat(fd, &after) == 0 && after.st_size == before.st_size &&
          mtime_ns(after) == mtime_ns(before);
   }
-  ::close(fd);
   return ok;
+}
+
+// Opens the version of `entry` that was hashed: the same regular file,
+// size and mtime. The descriptor's /proc path is what the hub client
+// reads, so no name is looked up again.
+bool open_if_unchanged(const sync_root* root, const file_entry& entry, unique_fd* out) {
+  if (!root || root->open_file(entry.path, O_RDONLY, 0, out) != 0) return false;
+  struct stat now {};
+  return ::fstat(out->get(), &now) == 0 && S_ISREG(now.st_mode) && static_cast<uint64_t>(now.st_size) == entry.size &&
+         mtime_ns(now) == entry.mtime_ns;
 }
 
 std::vector<upload_result> publish_batch(uploader_state& st, const std::vector<file_entry>& entries) {
@@ -81,8 +95,10 @@ std::vector<upload_result> publish_batch(uploader_state& st, const std::vector<f
       c.op = batch_change::link;  // bytes follow in a second batch if the hub lacks them
     } else {
       c.op = batch_change::upload;
-      c.local_file = st.root + "/" + entry.path;
-      if (!read_if_unchanged(c.local_file, entry, &c.content)) {
+      // The bytes travel in c.content (read beneath the root); the name is
+      // kept only for hub_api's default one-by-one fallback (test doubles).
+      if (st.root) c.local_file = st.root->path() + "/" + entry.path;
+      if (!read_if_unchanged(st.root.get(), entry, &c.content)) {
         results[i].status = upload_result::changed_locally;
         results[i].error = "changed on disk since it was hashed";
         continue;
@@ -103,8 +119,8 @@ std::vector<upload_result> publish_batch(uploader_state& st, const std::vector<f
       if (changes[k].op != batch_change::link || outcomes[k].reply.status != 404) continue;
       batch_change c = changes[k];
       c.op = batch_change::upload;
-      c.local_file = st.root + "/" + c.meta.path;
-      if (!read_if_unchanged(c.local_file, c.meta, &c.content)) {
+      if (st.root) c.local_file = st.root->path() + "/" + c.meta.path;
+      if (!read_if_unchanged(st.root.get(), c.meta, &c.content)) {
         outcomes[k].reply = hub_reply{upload_result::changed_locally, "changed on disk since it was hashed"};
         continue;
       }
@@ -152,13 +168,11 @@ std::vector<upload_result> publish_batch(uploader_state& st, const std::vector<f
 upload_result publish(uploader_state& st, const file_entry& entry) {
   upload_result r;
   r.sent = entry;
+  unique_fd file;
   if (!entry.deleted && !entry.is_dir) {
     // The folder model recorded this version from a hash of the file; if
     // the file is gone or changed since, that version is not on disk.
-    struct stat st_now {};
-    std::string full = st.root + "/" + entry.path;
-    if (::lstat(full.c_str(), &st_now) != 0 || static_cast<uint64_t>(st_now.st_size) != entry.size ||
-        mtime_ns(st_now) != entry.mtime_ns) {
+    if (!open_if_unchanged(st.root.get(), entry, &file)) {
       r.status = upload_result::changed_locally;
       r.error = "changed on disk since it was hashed";
       return r;
@@ -187,7 +201,7 @@ upload_result publish(uploader_state& st, const file_entry& entry) {
       // Changed in place: only the blocks that differ from the hub's
       // version. Any refusal but "unreachable" falls back to the whole file.
       uint64_t wire = 0;
-      auto delta = st.hub->upload_delta(entry, st.root + "/" + entry.path, &change, &wire);
+      auto delta = st.hub->upload_delta(entry, file.proc_path(), &change, &wire);
       if (delta.ok() || delta.status == 409 || delta.status == 0) {
         reply = delta;
         sent = true;
@@ -202,7 +216,7 @@ upload_result publish(uploader_state& st, const file_entry& entry) {
       }
     }
     if (!sent) {
-      reply = st.hub->upload(entry, st.root + "/" + entry.path, &change);
+      reply = st.hub->upload(entry, file.proc_path(), &change);
       if (reply.ok()) {
         ++st.files;
         st.bytes += static_cast<int64_t>(entry.size);
@@ -218,7 +232,7 @@ upload_result publish(uploader_state& st, const file_entry& entry) {
 uploader_actor spawn_uploader(caf::actor_system& sys, std::string root, hub_api_factory hub) {
   auto behavior = [](uploader_actor::stateful_pointer<uploader_state> self, std::string root,
                      hub_api_factory hub) -> uploader_actor::behavior_type {
-    self->state.root = std::move(root);
+    self->state.root = sync_root::open(root, &self->state.root_error);
     self->state.hub = hub();
     return {
         [self](upload_atom, const file_entry& entry) {

@@ -55,7 +55,8 @@ struct watcher_state {
       log::debug("watcher", "not watching ignored folder " + rel);
       return;
     }
-    int wd = inotify_add_watch(fd, full(rel).c_str(), watch_mask);
+    // IN_DONT_FOLLOW | IN_ONLYDIR: a link in the folder is never watched through.
+    int wd = inotify_add_watch(fd, full(rel).c_str(), watch_mask | IN_DONT_FOLLOW | IN_ONLYDIR);
     if (wd < 0) {
       ++watch_failures;
       last_error = "cannot watch " + full(rel) + ": " + std::strerror(errno);

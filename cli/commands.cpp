@@ -176,6 +176,7 @@ int command_init(const std::vector<std::string>& args) {
                          false, &a);
   if (rc >= 0) return rc;
   if (a.get("--name").empty()) return fail("init", "--name is required", 2);
+  if (auto why = client_name_error(a.get("--name"))) return fail("init", "--name: " + *why, 2);
   if (a.get("--sync-dir").empty()) return fail("init", "--sync-dir is required", 2);
   std::string file = a.get("--config", "config.yaml");
   std::error_code ec;
@@ -225,6 +226,7 @@ int command_status(const std::vector<std::string>& args) {
   int64_t last_sync = 0;
   size_t tracked = 0;
   std::vector<std::string> conflict_copies;
+  std::vector<local_problem> problems;
   std::string index_file = c->sync_directory + "/.syncer/index.db";
   if (fs::exists(index_file)) {
     std::string error;
@@ -233,6 +235,7 @@ int command_status(const std::vector<std::string>& args) {
     client_id = index->get_meta("client_id").value_or("");
     last_sync = std::stoll(index->get_meta("last_sync_ns").value_or("0"));
     tracked = index->count(false);
+    problems = index->problems();
     for (const auto& e : index->all())
       if (!e.deleted && !e.is_dir && is_conflict_copy(e.path) && fs::exists(c->sync_directory + "/" + e.path))
         conflict_copies.push_back(e.path);
@@ -264,7 +267,14 @@ int command_status(const std::vector<std::string>& args) {
                       ",\"pending_downloads\":" + std::to_string(pending_down) +
                       ",\"last_sync\":" + (last_sync > 0 ? json::quote(format_time_ns(last_sync)) : "null") +
                       ",\"last_sync_ns\":" + std::to_string(last_sync) +
-                      ",\"open_conflicts\":" + std::to_string(conflict_copies.size()) + "}";
+                      ",\"open_conflicts\":" + std::to_string(conflict_copies.size()) + ",\"problems\":[";
+    for (size_t i = 0; i < problems.size(); ++i) {
+      const auto& p = problems[i];
+      out += std::string(i ? "," : "") + "{\"path\":" + json::quote(p.path) + ",\"reason\":" + json::quote(p.reason) +
+             ",\"since\":" + json::quote(format_time_ns(p.since_ns)) + ",\"since_ns\":" + std::to_string(p.since_ns) +
+             ",\"attempts\":" + std::to_string(p.attempts) + "}";
+    }
+    out += "]}";
     std::printf("%s\n", out.c_str());
     return 0;
   }
@@ -279,6 +289,10 @@ int command_status(const std::vector<std::string>& args) {
               static_cast<long long>(pending_down));
   std::printf("last sync       %s\n", format_time_ns(last_sync).c_str());
   std::printf("open conflicts  %zu\n", conflict_copies.size());
+  std::printf("problems        %zu%s\n", problems.size(),
+              problems.empty() ? "" : " (paths that cannot be read are never deleted; retried with back-off)");
+  for (const auto& p : problems)
+    std::printf("  %s: %s (since %s)\n", p.path.c_str(), p.reason.c_str(), format_time_ns(p.since_ns).c_str());
   return 0;
 }
 

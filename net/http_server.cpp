@@ -783,6 +783,9 @@ class http_session : public connection, public std::enable_shared_from_this<http
       if (method_ != http::verb::post) return reject(405, "use POST");
       auto name = json::parse_register_request(req.body(), &error);
       if (!name) return reject(400, error);
+      // The name ends up inside file names (conflict copies): one path
+      // component's rules, or nothing is recorded.
+      if (auto why = client_name_error(*name)) return reject(400, "invalid client_name: " + *why);
       return ask<client_record>(server_->system, stream_.get_executor(), hub.store,
                                 std::function<void(client_record&)>([self](client_record& r) {
                                   self->send_json(200, "{\"client_id\":" + json::quote(r.id) + "}");

@@ -16,6 +16,8 @@ CREATE TABLE IF NOT EXISTS entries (
   path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
   version TEXT NOT NULL, deleted INTEGER NOT NULL, is_dir INTEGER NOT NULL, origin TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS problems (
+  path TEXT PRIMARY KEY, reason TEXT NOT NULL, since_ns INTEGER NOT NULL, attempts INTEGER NOT NULL);
 )sql";
 
 }  // namespace
@@ -154,6 +156,38 @@ size_t client_index::count(bool include_deleted) {
                                             : "SELECT COUNT(*) FROM entries WHERE deleted = 0");
   q.executeStep();
   return static_cast<size_t>(q.getColumn(0).getInt64());
+}
+
+}  // namespace syncer
+
+namespace syncer {
+
+void client_index::put_problem(const local_problem& p) {
+  SQLite::Statement q(*db_, "INSERT OR REPLACE INTO problems (path, reason, since_ns, attempts) VALUES (?, ?, ?, ?)");
+  q.bind(1, p.path);
+  q.bind(2, p.reason);
+  q.bind(3, static_cast<int64_t>(p.since_ns));
+  q.bind(4, p.attempts);
+  q.exec();
+}
+
+void client_index::erase_problem(const std::string& path) {
+  SQLite::Statement q(*db_, "DELETE FROM problems WHERE path = ?");
+  q.bind(1, path);
+  q.exec();
+}
+
+std::vector<local_problem> client_index::problems() {
+  std::vector<local_problem> out;
+  try {
+    SQLite::Statement q(*db_, "SELECT path, reason, since_ns, attempts FROM problems ORDER BY path");
+    while (q.executeStep())
+      out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getInt64(),
+                     q.getColumn(3).getInt()});
+  } catch (const std::exception&) {
+    // An index made before problems were recorded (read-only open): none.
+  }
+  return out;
 }
 
 }  // namespace syncer

@@ -21,6 +21,16 @@ class Statement;
 
 namespace syncer {
 
+// A path the client cannot look at (permission denied, I/O error, a link
+// in the way, ...): kept here so `syncer status` shows it whether or not
+// the daemon runs.
+struct local_problem {
+  std::string path;
+  std::string reason;
+  int64_t since_ns = 0;  // wall clock, when first seen
+  int attempts = 0;
+};
+
 class client_index {
  public:
   static std::unique_ptr<client_index> open(const std::string& file, std::string* error);
@@ -39,6 +49,11 @@ class client_index {
   void set_meta(const std::string& key, const std::string& value);
 
   size_t count(bool include_deleted);
+
+  // Problems (see local_problem), replaced or removed by path.
+  void put_problem(const local_problem& problem);
+  void erase_problem(const std::string& path);
+  std::vector<local_problem> problems();
 
   // What a scan compares with the disk, for every live (not deleted)
   // entry, loaded in one query: cheaper than a lookup per path.

@@ -165,12 +165,12 @@ TEST_F(client_actors, HasherReportsContentAndFolders) {
         EXPECT_EQ(s.size, 3u);
       },
       [](const caf::error&) { FAIL(); });
-  auto sub = read_local_state(dir.path.string(), "sub", true);
+  auto sub = read_local_state(*sync_root::open(dir.path.string(), nullptr), "sub", true);
   EXPECT_TRUE(sub.is_dir);
-  auto missing = read_local_state(dir.path.string(), "nope", true);
+  auto missing = read_local_state(*sync_root::open(dir.path.string(), nullptr), "nope", true);
   EXPECT_FALSE(missing.exists);
   fs::create_symlink("a.txt", dir.path / "link");
-  EXPECT_TRUE(read_local_state(dir.path.string(), "link", true).is_symlink);
+  EXPECT_TRUE(read_local_state(*sync_root::open(dir.path.string(), nullptr), "link", true).is_symlink);
   caf::anon_send_exit(hasher, caf::exit_reason::user_shutdown);
 }
 
