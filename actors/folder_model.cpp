@@ -78,6 +78,14 @@ struct folder_state {
   // (monotonic ns): published once finished, or after publish.max_wait.
   std::unordered_map<std::string, int64_t> unfinished_since;
   publish_policy publish;
+  // Paths with a look-again already scheduled: their events meanwhile
+  // need no look of their own (a file being written sends many).
+  std::unordered_set<std::string> retry_pending;
+  // Files recorded within a moment of their mtime (git's "racy" entries):
+  // a rewrite of the same size in the same timestamp tick would look
+  // unchanged, so their next look hashes them. Path -> when (monotonic).
+  std::unordered_map<std::string, int64_t> racy;
+  int64_t next_rescan_mono_ns = 0;
   int64_t refused_from_hub = 0;  // hub entries with a path or sha256 we do not accept
   std::unique_ptr<hub_api> hub;  // for POST /sync
   hasher_actor hasher;
@@ -154,6 +162,7 @@ bool skipped(folder_state& st, const std::string& path, bool is_dir) {
 
 void examine(folder_state& st, const std::string& path) {
   if (is_internal_path(path)) return;
+  if (st.retry_pending.count(path)) return;  // a look is scheduled already
   if (st.downloading.count(path)) {
     st.deferred.insert(path);  // our own write, or a race with it: look after the download
     return;
@@ -212,6 +221,13 @@ void full_scan(self_ptr self);
 
 int64_t mono_ns() { return duration_cast<nanoseconds>(steady_clock::now().time_since_epoch()).count(); }
 
+// Schedules one more look at `path` after `delay_ns`; events for it until
+// then are folded into that look.
+void look_again(self_ptr self, const std::string& path, int64_t delay_ns) {
+  if (!self->state.retry_pending.insert(path).second) return;
+  self->delayed_send(self, nanoseconds(delay_ns), rescan_atom::value, std::vector<std::string>{path});
+}
+
 void on_local_state(self_ptr self, const local_file_state& s) {
   auto& st = self->state;
   if (st.downloading.count(s.path)) {
@@ -230,7 +246,7 @@ void on_local_state(self_ptr self, const local_file_state& s) {
     if (s.is_dir) full_scan(self);  // what was unreadable beneath it is compared now
   }
   if (s.unstable) {  // being written: look again shortly
-    self->delayed_send(self, milliseconds(100), changed_atom::value, std::vector<std::string>{s.path});
+    look_again(self, s.path, 100'000'000);
     return;
   }
   if (s.exists && !s.is_dir && !s.is_symlink) {
@@ -240,10 +256,11 @@ void on_local_state(self_ptr self, const local_file_state& s) {
     auto d = decide_publish(st.publish, s.open_for_write, s.writer_known, now_ns(), s.mtime_ns, since, mono_ns());
     if (!d.publish) {
       if (!since) st.unfinished_since.emplace(s.path, mono_ns());
-      self->delayed_send(self, nanoseconds(d.retry_after_ns), changed_atom::value, std::vector<std::string>{s.path});
+      look_again(self, s.path, d.retry_after_ns);
       return;
     }
     if (since) st.unfinished_since.erase(waiting);
+    if (now_ns() - s.mtime_ns < 2'000'000'000) st.racy[s.path] = mono_ns();
   }
   auto previous = st.index->get(s.path);
   bool known = previous && !previous->deleted;
@@ -308,6 +325,10 @@ void look_at(self_ptr self, const std::string& path) {
     quick = read_local_state(*st.root, path, false);
   }
   bool forced = st.force_look.erase(path) > 0;
+  if (auto racy = st.racy.find(path); racy != st.racy.end()) {
+    if (mono_ns() - racy->second < 3'000'000'000) forced = true;  // the same tick may hide a rewrite
+    else st.racy.erase(racy);
+  }
   if (quick.exists && quick.is_dir && quick.error.empty() && st.root) {
     // A folder that cannot be opened hides what is in it: a problem for
     // the folder (its tracked files are not taken as deleted).
@@ -659,11 +680,19 @@ void full_scan(self_ptr self) {
                                 std::to_string(st.to_examine.size()) + " to examine");
 }
 
+// The next periodic rescan: the interval +-10 %, so clients started
+// together do not rescan together.
+void schedule_rescan(folder_state& st) {
+  if (st.config.rescan_interval_ns <= 0) return;
+  auto spread = static_cast<double>(std::hash<std::string>{}(st.config.client_id + std::to_string(mono_ns())) % 2001) / 1000.0 - 1.0;
+  st.next_rescan_mono_ns = mono_ns() + st.config.rescan_interval_ns + static_cast<int64_t>(static_cast<double>(st.config.rescan_interval_ns) * 0.1 * spread);
+}
+
 bool nothing_pending(const folder_state& st) {
   return !st.scanning && st.to_examine.empty() && st.to_hash.empty() && st.hash_in_flight == 0 &&
          st.to_upload.empty() && st.large_uploads.empty() && st.uploading.empty() && st.to_download.empty() &&
          st.large_downloads.empty() && st.downloading.empty() && st.download_in_flight == 0 && st.deferred.empty() &&
-         st.removals_to_retry.empty();
+         st.removals_to_retry.empty() && st.retry_pending.empty();
 }
 
 void record_sync_point(folder_state& st, const std::string& hub_id, uint64_t hub_seq, int64_t local_seq) {
@@ -1023,6 +1052,7 @@ folder_model_actor spawn_folder_model(caf::actor_system& sys, folder_model_confi
     }
     if (auto last = st.index->get_meta("last_sync_ns")) st.last_sync_ns = std::stoll(*last);
     load_sync_point(st);
+    schedule_rescan(st);
     full_scan(self);
     pump(self);
     self->delayed_send(self, milliseconds(500), poll_atom::value);
@@ -1038,6 +1068,13 @@ folder_model_actor spawn_folder_model(caf::actor_system& sys, folder_model_confi
         },
         [self](rescan_atom) {
           full_scan(self);
+          pump(self);
+        },
+        [self](rescan_atom, const std::vector<std::string>& paths) {
+          for (const auto& p : paths) {
+            self->state.retry_pending.erase(p);
+            examine(self->state, p);
+          }
           pump(self);
         },
         [self](hub_event_atom, const hub_event& ev) {
@@ -1068,6 +1105,12 @@ folder_model_actor spawn_folder_model(caf::actor_system& sys, folder_model_confi
             queue_download(st, job.entry, current);
           }
           st.removals_to_retry.clear();
+          if (st.config.rescan_interval_ns > 0 && mono_ns() >= st.next_rescan_mono_ns) {
+            log::info("folder-model", "periodic rescan");
+            full_scan(self);
+            schedule_rescan(st);
+          }
+          if (st.racy.size() > 4096) st.racy.clear();  // a burst's worth; they matter for a few seconds only
           for (const auto& p : st.problems->due(mono_ns())) {  // their back-off is over: look again
             st.force_look.insert(p);
             examine(st, p);

@@ -24,6 +24,9 @@ namespace syncer {
 using folder_model_actor = caf::typed_actor<
     caf::reacts_to<changed_atom, std::vector<std::string>>,
     caf::reacts_to<rescan_atom>,
+    // Internal: look again at paths whose retry time came (a file still
+    // being written, an unstable hash); events meanwhile are folded in.
+    caf::reacts_to<rescan_atom, std::vector<std::string>>,
     caf::reacts_to<hub_event_atom, hub_event>,
     caf::reacts_to<hub_event_atom, std::vector<hub_event>>,  // one WebSocket message's events, in order
     caf::reacts_to<online_atom>,   // event stream (re)connected: reconcile
@@ -44,6 +47,9 @@ struct folder_model_config {
   // records, so a restart with other patterns compares everything.
   std::string ignore_config;
   std::shared_ptr<client_index> index;  // opened by the caller; owned by this actor from now on
+  // Full rescan period (0 = never), randomised by +-10 % each time: it
+  // catches whatever the watcher missed (a failed watch, mmap writes).
+  int64_t rescan_interval_ns = 3'600'000'000'000;
 };
 
 folder_model_actor spawn_folder_model(caf::actor_system& sys, folder_model_config config,

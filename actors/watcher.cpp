@@ -21,9 +21,12 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 
-// Content changes are taken from IN_CLOSE_WRITE, not IN_MODIFY: a file is
-// looked at once its writer closed it, not at every write() of a big copy.
-constexpr uint32_t watch_mask = IN_CREATE | IN_CLOSE_WRITE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO |
+// Content changes come from IN_CLOSE_WRITE and also IN_MODIFY: truncate(2)
+// and writers that never close send only the latter. A file still open
+// for writing is not published (the folder-model waits for the close, at
+// most publish_policy::max_wait) and its further events fold into one
+// scheduled look, so a big copy costs no hash per write().
+constexpr uint32_t watch_mask = IN_CREATE | IN_CLOSE_WRITE | IN_MODIFY | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO |
                                 IN_ATTRIB | IN_DELETE_SELF | IN_ONLYDIR | IN_DONT_FOLLOW;
 
 struct watcher_state {
@@ -56,11 +59,19 @@ struct watcher_state {
       return;
     }
     // IN_DONT_FOLLOW | IN_ONLYDIR: a link in the folder is never watched through.
-    int wd = inotify_add_watch(fd, full(rel).c_str(), watch_mask | IN_DONT_FOLLOW | IN_ONLYDIR);
+    int wd = inotify_add_watch(fd, full(rel).c_str(), watch_mask);
     if (wd < 0) {
       ++watch_failures;
-      last_error = "cannot watch " + full(rel) + ": " + std::strerror(errno);
+      int err = errno;
+      last_error = "cannot watch " + full(rel) + ": " + std::strerror(err) +
+                   (err == ENOSPC ? " (the inotify watch limit, fs.inotify.max_user_watches, is reached; "
+                                    "the folder is rescanned instead)"
+                                  : "");
       log::warn("watcher", last_error);
+      // The folder-model looks at it now: an unreadable folder becomes a
+      // reported problem; the periodic rescan covers what a missing watch
+      // misses.
+      if (!rel.empty()) note(rel);
       return;
     }
     auto known = dir_of_wd.find(wd);

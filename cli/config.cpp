@@ -1,5 +1,7 @@
 #include "cli/config.h"
 
+#include "actors/rules/duration.h"
+
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -115,6 +117,17 @@ std::optional<client_config> load_client_config(const std::string& file, std::ve
   if (!read_string_list(*root, "ignore_patterns", abs_file, &c.ignore_patterns, error)) return std::nullopt;
   if (!read_scalar(*root, "api_key", abs_file, &api_key, false, "a string or null", error)) return std::nullopt;
   c.api_key = api_key;
+  std::string rescan;
+  if (!read_scalar(*root, "rescan_interval", abs_file, &rescan, false, "a duration such as 1h or 30m", error))
+    return std::nullopt;
+  if (!rescan.empty()) {
+    auto ns = parse_duration_ns(rescan);
+    if (!ns) {
+      *error = "key 'rescan_interval' in " + abs_file + " must be a duration such as 30s, 10m, 1h or 0 (never)";
+      return std::nullopt;
+    }
+    c.rescan_interval_ns = *ns;
+  }
   if (c.client_name.empty()) {
     *error = "key 'client_name' in " + abs_file + " must not be empty";
     return std::nullopt;
@@ -124,7 +137,8 @@ std::optional<client_config> load_client_config(const std::string& file, std::ve
     return std::nullopt;
   }
   c.sync_directory = absolute_from(sync_dir, fs::path(abs_file).parent_path());
-  warn_unknown(*root, {"client_name", "sync_directory", "server_host", "server_port", "ignore_patterns", "api_key"},
+  warn_unknown(*root, {"client_name", "sync_directory", "server_host", "server_port", "ignore_patterns", "api_key",
+                "rescan_interval"},
                abs_file, warnings);
   return c;
 }

@@ -17,6 +17,9 @@ struct client_config {
   uint16_t server_port = 8000;
   std::vector<std::string> ignore_patterns;
   std::string api_key;         // empty = none
+  // Full rescan period (key rescan_interval, e.g. "1h"; 0 = never);
+  // randomised by +-10 % per run so many clients do not align.
+  int64_t rescan_interval_ns = 3'600'000'000'000;
 };
 
 struct server_config {

@@ -82,6 +82,27 @@ int run_client_node(const client_config& config, bool verbose) {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 
   std::error_code ec;
+  // A config that ran before leaves a note beside itself. If its folder
+  // has lost .syncer/ since (a drive not mounted, a folder moved or
+  // restored without it), starting would take the folder for a new, empty
+  // client: refused instead, before anything is created.
+  std::string ran_note = config.config_file + ".state";
+  std::string index_file = config.sync_directory + "/.syncer/index.db";
+  if (fs::exists(ran_note, ec) && !fs::exists(index_file, ec)) {
+    std::ifstream in(ran_note);
+    std::string line, noted_dir, noted_id;
+    while (std::getline(in, line)) {
+      if (line.rfind("sync_directory=", 0) == 0) noted_dir = line.substr(15);
+      if (line.rfind("client_id=", 0) == 0) noted_id = line.substr(10);
+    }
+    if (noted_dir == config.sync_directory) {
+      log::error("client", "the sync folder " + config.sync_directory +
+                               " has lost its .syncer/ state although this config ran there before (client id " +
+                               noted_id + "): check that its drive is mounted and the folder was not moved; to start "
+                               "over as a new client, delete " + ran_note);
+      return 1;
+    }
+  }
   fs::create_directories(config.sync_directory + "/.syncer/tmp", ec);
   if (ec) {
     log::error("client", "cannot create " + config.sync_directory + "/.syncer: " + ec.message());
@@ -90,11 +111,16 @@ int run_client_node(const client_config& config, bool verbose) {
   // Batch downloads' temp files are whole in memory first, so one left by a
   // crash has nothing to resume: remove it; so are prefetches (partial or
   // verified: nothing will ask for them after a restart). Single
-  // downloads' <sha>.part files stay: they resume with Range.
+  // downloads' <sha>.part files stay a day to resume with Range; older
+  // ones (a version nobody will ask for again) go too.
+  auto now = fs::file_time_type::clock::now();
   for (const auto& ent : fs::directory_iterator(config.sync_directory + "/.syncer/tmp", ec)) {
     auto name = ent.path().filename().string();
     bool verified = name.size() > 9 && name.compare(name.size() - 9, 9, ".verified") == 0;
-    if (name.rfind("batch-", 0) == 0 || name.rfind("prefetch-", 0) == 0 || verified) fs::remove(ent.path(), ec);
+    std::error_code time_ec;
+    auto written = ent.last_write_time(time_ec);
+    bool stale = !time_ec && now - written > std::chrono::hours(24);
+    if (name.rfind("batch-", 0) == 0 || name.rfind("prefetch-", 0) == 0 || verified || stale) fs::remove(ent.path(), ec);
   }
   std::string error;
   std::shared_ptr<client_index> index = client_index::open(config.sync_directory + "/.syncer/index.db", &error);
@@ -108,6 +134,12 @@ int run_client_node(const client_config& config, bool verbose) {
   bool refused = false;
   auto client_id = obtain_client_id(*index, config, *registration_hub, &refused);
   if (!client_id) return refused ? 1 : 0;  // refused, or stopped while waiting for the hub
+  {
+    std::ofstream note(ran_note, std::ios::trunc);
+    note << "# written by syncer: this config has run with the folder below (see docs/sync-semantics.md)\n"
+         << "sync_directory=" << config.sync_directory << "\nclient_id=" << *client_id << "\n";
+    if (!note) log::warn("client", "cannot write " + ran_note + "; a lost .syncer/ state will not be detected");
+  }
 
   auto matcher = std::make_shared<ignore_matcher>(config.sync_directory, config.ignore_patterns);
   caf::actor_system_config cfg;
@@ -127,6 +159,7 @@ int run_client_node(const client_config& config, bool verbose) {
   fm.client_name = config.client_name;
   fm.client_id = *client_id;
   fm.index = index;
+  fm.rescan_interval_ns = config.rescan_interval_ns;
   fm.is_ignored = [matcher](const std::string& path, bool is_dir) { return matcher->is_ignored(path, is_dir); };
   fm.ignore_rules_changed = [matcher] { matcher->invalidate(); };
   for (const auto& pattern : config.ignore_patterns) fm.ignore_config += pattern + "\n";

@@ -4,6 +4,7 @@
 
 #include <cerrno>
 
+#include "actors/rules/duration.h"
 #include "actors/rules/local_safety.h"
 
 using namespace syncer;
@@ -63,4 +64,18 @@ TEST(LocalSafety, PublishOnlyFinishedFiles) {
       EXPECT_LE(d.retry_after_ns, p.settle_ns) << r.what;
     }
   }
+}
+
+TEST(Durations, ConfigSpellings) {
+  const int64_t s = 1'000'000'000;
+  struct row {
+    const char* text;
+    std::optional<int64_t> ns;
+  };
+  for (auto r : {row{"30s", 30 * s}, row{"10m", 600 * s}, row{"2h", 7200 * s}, row{"30d", 30 * 86400 * s},
+                 row{"1w", 7 * 86400 * s}, row{"500ms", s / 2}, row{"45", 45 * s}, row{" 1h ", 3600 * s},
+                 row{"", std::nullopt}, row{"h", std::nullopt}, row{"-5s", std::nullopt}, row{"5y", std::nullopt},
+                 row{"1.5h", std::nullopt}, row{"99999999999999999999s", std::nullopt},
+                 row{"9999999999999d", std::nullopt}})
+    EXPECT_EQ(parse_duration_ns(r.text), r.ns) << r.text;
 }
