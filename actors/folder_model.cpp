@@ -86,6 +86,12 @@ struct folder_state {
   // unchanged, so their next look hashes them. Path -> when (monotonic).
   std::unordered_map<std::string, int64_t> racy;
   int64_t next_rescan_mono_ns = 0;
+  // Local deletions found, not yet recorded: they are counted together
+  // (one scan or burst) by the mass-delete guard first.
+  std::vector<std::string> deletion_candidates;
+  int64_t last_candidate_mono_ns = 0;
+  bool settle_scheduled = false;
+  std::unordered_set<std::string> held;  // held by the guard until `syncer deletions` decides
   int64_t refused_from_hub = 0;  // hub entries with a path or sha256 we do not accept
   std::unique_ptr<hub_api> hub;  // for POST /sync
   hasher_actor hasher;
@@ -228,6 +234,11 @@ void look_again(self_ptr self, const std::string& path, int64_t delay_ns) {
   self->delayed_send(self, nanoseconds(delay_ns), rescan_atom::value, std::vector<std::string>{path});
 }
 
+// Local deletions wait this long without a new one before they are
+// counted and recorded: an rm -rf arrives in many watcher batches, and
+// the guard must see it whole.
+constexpr int64_t deletion_quiet_ms = 200;
+
 void on_local_state(self_ptr self, const local_file_state& s) {
   auto& st = self->state;
   if (st.downloading.count(s.path)) {
@@ -267,19 +278,15 @@ void on_local_state(self_ptr self, const local_file_state& s) {
   if (!s.exists) {
     if (!known) return;
     if (skipped(st, s.path, previous->is_dir)) return;  // ignored now: its deletion stays local too
-    auto when = now_ns();
-    if (previous->is_dir) {
-      // Deepest first, so other clients can remove folders once emptied.
-      std::vector<file_entry> children;
-      for (const auto& child : st.index->all())
-        if (!child.deleted && under(child.path, s.path)) children.push_back(child);
-      std::sort(children.begin(), children.end(), [](const file_entry& x, const file_entry& y) {
-        return std::count(x.path.begin(), x.path.end(), '/') > std::count(y.path.begin(), y.path.end(), '/');
-      });
-      for (const auto& child : children) record_tombstone(st, child, when);
+    if (st.held.count(s.path)) return;  // held by the guard already
+    // Counted with the rest of this scan or burst before anything is
+    // recorded (settle_deletions).
+    st.deletion_candidates.push_back(s.path);
+    st.last_candidate_mono_ns = mono_ns();
+    if (!st.settle_scheduled) {
+      st.settle_scheduled = true;
+      self->delayed_send(self, milliseconds(deletion_quiet_ms), rescan_atom::value, std::vector<std::string>{});
     }
-    record_tombstone(st, *previous, when);
-    log::info("folder-model", "deleted locally: " + s.path);
     return;
   }
   if (s.is_symlink) {
@@ -688,11 +695,108 @@ void schedule_rescan(folder_state& st) {
   st.next_rescan_mono_ns = mono_ns() + st.config.rescan_interval_ns + static_cast<int64_t>(static_cast<double>(st.config.rescan_interval_ns) * 0.1 * spread);
 }
 
+// Records the local deletions found by a scan or burst, once it is over
+// (nothing left to examine or hash, none found for deletion_quiet_ms) --
+// unless the mass-delete guard holds them all.
+void settle_deletions(self_ptr self) {
+  auto& st = self->state;
+  if (st.deletion_candidates.empty()) return;
+  bool busy = !st.to_examine.empty() || !st.to_hash.empty() || st.hash_in_flight > 0 || st.scanning;
+  if (busy || mono_ns() - st.last_candidate_mono_ns < deletion_quiet_ms * 1'000'000) {
+    if (!st.settle_scheduled) {
+      st.settle_scheduled = true;
+      self->delayed_send(self, milliseconds(deletion_quiet_ms), rescan_atom::value, std::vector<std::string>{});
+    }
+    return;
+  }
+  std::unordered_set<std::string> named(st.deletion_candidates.begin(), st.deletion_candidates.end());
+  st.deletion_candidates.clear();
+  // What goes: each named entry and, for a folder, everything tracked
+  // beneath it, deepest first so other clients can remove folders once
+  // emptied. The index is read once, not once per folder.
+  std::vector<file_entry> gone;
+  bool any_dir = false;
+  for (const auto& path : named)
+    if (auto e = st.index->get(path); e && !e->deleted) {
+      any_dir = any_dir || e->is_dir;
+      gone.push_back(*e);
+    }
+  if (any_dir) {
+    std::unordered_set<std::string> dirs;
+    for (const auto& e : gone)
+      if (e.is_dir) dirs.insert(e.path);
+    for (const auto& e : st.index->all()) {
+      if (e.deleted || named.count(e.path)) continue;
+      for (auto slash = e.path.find('/'); slash != std::string::npos; slash = e.path.find('/', slash + 1))
+        if (dirs.count(e.path.substr(0, slash))) {
+          gone.push_back(e);
+          break;
+        }
+    }
+  }
+  if (gone.empty()) return;
+  auto tracked = st.index->count(false);
+  auto when = now_ns();
+  if (hold_deletions(st.config.delete_guard, gone.size(), tracked)) {
+    for (const auto& e : gone) {
+      st.index->hold_deletion(e.path, when);
+      st.held.insert(e.path);
+    }
+    st.last_error = std::to_string(st.held.size()) + " local deletions held by the mass-delete guard (of " +
+                    std::to_string(tracked) + " tracked): run 'syncer deletions' to see them, then --accept or --restore";
+    log::warn("folder-model", st.last_error);
+    return;
+  }
+  std::sort(gone.begin(), gone.end(), [](const file_entry& x, const file_entry& y) {
+    return std::count(x.path.begin(), x.path.end(), '/') > std::count(y.path.begin(), y.path.end(), '/');
+  });
+  for (const auto& e : gone) record_tombstone(st, e, when);
+  if (gone.size() == 1) log::info("folder-model", "deleted locally: " + gone.front().path);
+  else log::info("folder-model", "deleted locally: " + std::to_string(gone.size()) + " entries");
+}
+
+// `syncer deletions --accept | --restore` leaves its decision in the
+// index; it is carried out here.
+void apply_deletion_decision(self_ptr self) {
+  auto& st = self->state;
+  if (st.held.empty()) return;
+  auto decision = st.index->get_meta("held_deletions_decision");
+  if (!decision || decision->empty()) return;
+  st.index->set_meta("held_deletions_decision", "");
+  auto held = st.index->held_deletions();
+  st.index->clear_held_deletions();
+  st.held.clear();
+  auto when = now_ns();
+  if (*decision == "accept") {
+    std::sort(held.begin(), held.end(), [](const auto& x, const auto& y) {
+      return std::count(x.first.begin(), x.first.end(), '/') > std::count(y.first.begin(), y.first.end(), '/');
+    });
+    size_t n = 0;
+    for (const auto& [path, since] : held) {
+      struct stat sb {};
+      if (!st.root || !is_gone_errno(st.root->lstat(path, &sb))) continue;  // came back meanwhile
+      if (auto e = st.index->get(path); e && !e->deleted) {
+        record_tombstone(st, *e, when);
+        ++n;
+      }
+    }
+    log::info("folder-model", "held deletions accepted: " + std::to_string(n) + " entries deleted everywhere");
+  } else {
+    // Restore: forget them locally; the next full sync brings them back
+    // from the hub, which never saw them deleted.
+    for (const auto& [path, since] : held) st.index->erase(path);
+    forget_sync_point(st);
+    st.resync_wanted = true;
+    log::info("folder-model", "held deletions restored: " + std::to_string(held.size()) + " entries fetched again from the hub");
+  }
+  st.last_error.clear();
+}
+
 bool nothing_pending(const folder_state& st) {
   return !st.scanning && st.to_examine.empty() && st.to_hash.empty() && st.hash_in_flight == 0 &&
          st.to_upload.empty() && st.large_uploads.empty() && st.uploading.empty() && st.to_download.empty() &&
          st.large_downloads.empty() && st.downloading.empty() && st.download_in_flight == 0 && st.deferred.empty() &&
-         st.removals_to_retry.empty() && st.retry_pending.empty();
+         st.removals_to_retry.empty() && st.retry_pending.empty() && st.deletion_candidates.empty();
 }
 
 void record_sync_point(folder_state& st, const std::string& hub_id, uint64_t hub_seq, int64_t local_seq) {
@@ -1046,6 +1150,7 @@ folder_model_actor spawn_folder_model(caf::actor_system& sys, folder_model_confi
     st.root = sync_root::open(st.config.root, &st.root_error);
     st.problems = std::make_unique<problem_tracker>(st.index.get());
     st.problems->load(mono_ns());
+    for (const auto& [path, since] : st.index->held_deletions()) st.held.insert(path);
     for (const auto& p : st.problems->due(mono_ns())) {
       st.force_look.insert(p);
       examine(st, p);
@@ -1075,6 +1180,10 @@ folder_model_actor spawn_folder_model(caf::actor_system& sys, folder_model_confi
             self->state.retry_pending.erase(p);
             examine(self->state, p);
           }
+          if (paths.empty()) {  // the deletion settle timer
+            self->state.settle_scheduled = false;
+            settle_deletions(self);
+          }
           pump(self);
         },
         [self](hub_event_atom, const hub_event& ev) {
@@ -1099,6 +1208,8 @@ folder_model_actor spawn_folder_model(caf::actor_system& sys, folder_model_confi
         },
         [self](poll_atom) {
           auto& st = self->state;
+          settle_deletions(self);
+          apply_deletion_decision(self);
           for (auto& job : st.removals_to_retry) {
             auto current = st.index->get(job.entry.path);
             job.expected_local = current;
@@ -1157,6 +1268,7 @@ folder_model_actor spawn_folder_model(caf::actor_system& sys, folder_model_confi
           out.counters["full_resyncs"] = s.full_resyncs;
           out.counters["problems"] = static_cast<int64_t>(s.problems->size());
           out.counters["refused_from_hub"] = s.refused_from_hub;
+          out.counters["held_deletions"] = static_cast<int64_t>(s.held.size());
           {
             std::string listed;
             int shown = 0;

@@ -17,6 +17,7 @@
 #include "actors/prefetcher.h"
 #include "actors/uploader.h"
 #include "actors/watcher.h"
+#include "actors/rules/local_safety.h"
 #include "storage/client_index.h"
 
 namespace syncer {
@@ -50,6 +51,8 @@ struct folder_model_config {
   // Full rescan period (0 = never), randomised by +-10 % each time: it
   // catches whatever the watcher missed (a failed watch, mmap writes).
   int64_t rescan_interval_ns = 3'600'000'000'000;
+  // The mass-delete guard (delete_guard in config.yaml).
+  delete_guard_policy delete_guard;
 };
 
 folder_model_actor spawn_folder_model(caf::actor_system& sys, folder_model_config config,

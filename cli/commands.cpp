@@ -227,6 +227,7 @@ int command_status(const std::vector<std::string>& args) {
   size_t tracked = 0;
   std::vector<std::string> conflict_copies;
   std::vector<local_problem> problems;
+  size_t held = 0;
   std::string index_file = c->sync_directory + "/.syncer/index.db";
   if (fs::exists(index_file)) {
     std::string error;
@@ -236,6 +237,7 @@ int command_status(const std::vector<std::string>& args) {
     last_sync = std::stoll(index->get_meta("last_sync_ns").value_or("0"));
     tracked = index->count(false);
     problems = index->problems();
+    held = index->held_deletions().size();
     for (const auto& e : index->all())
       if (!e.deleted && !e.is_dir && is_conflict_copy(e.path) && fs::exists(c->sync_directory + "/" + e.path))
         conflict_copies.push_back(e.path);
@@ -267,7 +269,7 @@ int command_status(const std::vector<std::string>& args) {
                       ",\"pending_downloads\":" + std::to_string(pending_down) +
                       ",\"last_sync\":" + (last_sync > 0 ? json::quote(format_time_ns(last_sync)) : "null") +
                       ",\"last_sync_ns\":" + std::to_string(last_sync) +
-                      ",\"open_conflicts\":" + std::to_string(conflict_copies.size()) + ",\"problems\":[";
+                      ",\"open_conflicts\":" + std::to_string(conflict_copies.size()) + ",\"held_deletions\":" + std::to_string(held) + ",\"problems\":[";
     for (size_t i = 0; i < problems.size(); ++i) {
       const auto& p = problems[i];
       out += std::string(i ? "," : "") + "{\"path\":" + json::quote(p.path) + ",\"reason\":" + json::quote(p.reason) +
@@ -289,6 +291,9 @@ int command_status(const std::vector<std::string>& args) {
               static_cast<long long>(pending_down));
   std::printf("last sync       %s\n", format_time_ns(last_sync).c_str());
   std::printf("open conflicts  %zu\n", conflict_copies.size());
+  if (held)
+    std::printf("held deletions  %zu (the mass-delete guard holds them: 'syncer deletions' lists them; --accept or --restore decides)\n",
+                held);
   std::printf("problems        %zu%s\n", problems.size(),
               problems.empty() ? "" : " (paths that cannot be read are never deleted; retried with back-off)");
   for (const auto& p : problems)
@@ -420,6 +425,62 @@ int command_conflicts(const std::vector<std::string>& args) {
   }
   if (a.has("--json")) std::printf("%s]}\n", out.c_str());
   else if (copies.empty()) std::printf("no conflict copies on disk\n");
+  return 0;
+}
+
+}  // namespace syncer
+
+namespace syncer {
+
+int command_deletions(const std::vector<std::string>& args) {
+  parsed_args a;
+  int rc = parse_or_help("deletions", "syncer deletions [--config config.yaml] [--accept | --restore] [--json]",
+                         "Lists the local deletions the mass-delete guard holds back (more than half of the\n"
+                         "folder and at least 100 entries at once). --accept lets them reach every other\n"
+                         "client; --restore brings the files back from the hub. The running client carries\n"
+                         "the decision out within a second.",
+                         args,
+                         {{"--config", true, "client config (default ./config.yaml)"},
+                          {"--accept", false, "delete them everywhere"},
+                          {"--restore", false, "bring them back from the hub"},
+                          {"--json", false, "machine-readable output"}},
+                         false, &a);
+  if (rc >= 0) return rc;
+  if (a.has("--accept") && a.has("--restore")) return fail("deletions", "choose one of --accept and --restore", 2);
+  int code = 0;
+  auto c = load_client("deletions", a, &code);
+  if (!c) return code;
+  std::string index_file = c->sync_directory + "/.syncer/index.db";
+  if (!fs::exists(index_file)) return fail("deletions", "this client has not synced yet (no " + index_file + ")");
+  std::string error;
+  auto index = client_index::open(index_file, &error);
+  if (!index) return fail("deletions", error);
+  auto held = index->held_deletions();
+  std::string decision = a.has("--accept") ? "accept" : a.has("--restore") ? "restore" : "";
+  if (!decision.empty()) {
+    if (held.empty()) return fail("deletions", "no deletions are held");
+    index->set_meta("held_deletions_decision", decision);
+  }
+  if (a.has("--json")) {
+    std::string out = "{\"held\":[";
+    for (size_t i = 0; i < held.size(); ++i)
+      out += std::string(i ? "," : "") + "{\"path\":" + json::quote(held[i].first) + ",\"since\":" +
+             json::quote(format_time_ns(held[i].second)) + "}";
+    out += "],\"decision\":" + (decision.empty() ? std::string("null") : json::quote(decision)) + "}";
+    std::printf("%s\n", out.c_str());
+    return 0;
+  }
+  if (held.empty()) {
+    std::printf("no deletions are held\n");
+    return 0;
+  }
+  for (const auto& [path, since] : held) std::printf("%s  (since %s)\n", path.c_str(), format_time_ns(since).c_str());
+  if (decision == "accept")
+    std::printf("%zu deletions accepted: the running client sends them to the hub\n", held.size());
+  else if (decision == "restore")
+    std::printf("%zu entries to restore: the running client fetches them from the hub\n", held.size());
+  else
+    std::printf("%zu deletions held; run 'syncer deletions --accept' or 'syncer deletions --restore'\n", held.size());
   return 0;
 }
 

@@ -14,5 +14,6 @@ int command_status(const std::vector<std::string>& args);
 int command_inspect(const std::vector<std::string>& args);
 int command_check_ignore(const std::vector<std::string>& args);
 int command_conflicts(const std::vector<std::string>& args);
+int command_deletions(const std::vector<std::string>& args);
 
 }  // namespace syncer

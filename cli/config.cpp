@@ -128,6 +128,8 @@ std::optional<client_config> load_client_config(const std::string& file, std::ve
     }
     c.rescan_interval_ns = *ns;
   }
+  if (!read_scalar(*root, "delete_guard", abs_file, &c.delete_guard, false, "true or false", error))
+    return std::nullopt;
   if (c.client_name.empty()) {
     *error = "key 'client_name' in " + abs_file + " must not be empty";
     return std::nullopt;
@@ -138,7 +140,7 @@ std::optional<client_config> load_client_config(const std::string& file, std::ve
   }
   c.sync_directory = absolute_from(sync_dir, fs::path(abs_file).parent_path());
   warn_unknown(*root, {"client_name", "sync_directory", "server_host", "server_port", "ignore_patterns", "api_key",
-                "rescan_interval"},
+                "rescan_interval", "delete_guard"},
                abs_file, warnings);
   return c;
 }

@@ -20,6 +20,8 @@ struct client_config {
   // Full rescan period (key rescan_interval, e.g. "1h"; 0 = never);
   // randomised by +-10 % per run so many clients do not align.
   int64_t rescan_interval_ns = 3'600'000'000'000;
+  // Mass-delete guard (key delete_guard: true/false; on by default).
+  bool delete_guard = true;
 };
 
 struct server_config {

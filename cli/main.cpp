@@ -21,6 +21,7 @@ commands:
   inspect       live state of every actor of a running node
   check-ignore  which paths the ignore rules exclude (like git check-ignore)
   conflicts     conflict copies still on disk
+  deletions     local deletions held by the mass-delete guard (--accept | --restore)
 
 Run `syncer <command> --help` for the options of a command.
 )";
@@ -51,6 +52,7 @@ int main(int argc, char** argv) {
     if (command == "inspect") return syncer::command_inspect(args);
     if (command == "check-ignore") return syncer::command_check_ignore(args);
     if (command == "conflicts") return syncer::command_conflicts(args);
+    if (command == "deletions") return syncer::command_deletions(args);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "syncer %s: %s\n", command.c_str(), e.what());
     return 1;

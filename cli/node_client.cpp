@@ -160,6 +160,7 @@ int run_client_node(const client_config& config, bool verbose) {
   fm.client_id = *client_id;
   fm.index = index;
   fm.rescan_interval_ns = config.rescan_interval_ns;
+  fm.delete_guard.enabled = config.delete_guard;
   fm.is_ignored = [matcher](const std::string& path, bool is_dir) { return matcher->is_ignored(path, is_dir); };
   fm.ignore_rules_changed = [matcher] { matcher->invalidate(); };
   for (const auto& pattern : config.ignore_patterns) fm.ignore_config += pattern + "\n";

@@ -16,6 +16,7 @@ CREATE TABLE IF NOT EXISTS entries (
   path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
   version TEXT NOT NULL, deleted INTEGER NOT NULL, is_dir INTEGER NOT NULL, origin TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS held_deletions (path TEXT PRIMARY KEY, since_ns INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS problems (
   path TEXT PRIMARY KEY, reason TEXT NOT NULL, since_ns INTEGER NOT NULL, attempts INTEGER NOT NULL);
 )sql";
@@ -189,5 +190,29 @@ std::vector<local_problem> client_index::problems() {
   }
   return out;
 }
+
+}  // namespace syncer
+
+namespace syncer {
+
+void client_index::hold_deletion(const std::string& path, int64_t since_ns) {
+  SQLite::Statement q(*db_, "INSERT OR IGNORE INTO held_deletions (path, since_ns) VALUES (?, ?)");
+  q.bind(1, path);
+  q.bind(2, static_cast<int64_t>(since_ns));
+  q.exec();
+}
+
+std::vector<std::pair<std::string, int64_t>> client_index::held_deletions() {
+  std::vector<std::pair<std::string, int64_t>> out;
+  try {
+    SQLite::Statement q(*db_, "SELECT path, since_ns FROM held_deletions ORDER BY path");
+    while (q.executeStep()) out.emplace_back(q.getColumn(0).getString(), q.getColumn(1).getInt64());
+  } catch (const std::exception&) {
+    // An index made before the guard existed (read-only open): none.
+  }
+  return out;
+}
+
+void client_index::clear_held_deletions() { db_->exec("DELETE FROM held_deletions"); }
 
 }  // namespace syncer

@@ -55,6 +55,12 @@ class client_index {
   void erase_problem(const std::string& path);
   std::vector<local_problem> problems();
 
+  // Deletions held back by the mass-delete guard, until the user decides
+  // (the decision travels as meta key "held_deletions_decision").
+  void hold_deletion(const std::string& path, int64_t since_ns);
+  std::vector<std::pair<std::string, int64_t>> held_deletions();
+  void clear_held_deletions();
+
   // What a scan compares with the disk, for every live (not deleted)
   // entry, loaded in one query: cheaper than a lookup per path.
   struct disk_view {

@@ -56,4 +56,9 @@ publish_decision decide_publish(const publish_policy& policy, bool open_for_writ
   return {false, wait};
 }
 
+bool hold_deletions(const delete_guard_policy& policy, size_t deletions, size_t tracked) {
+  if (!policy.enabled || deletions < policy.min_count) return false;
+  return static_cast<double>(deletions) > policy.fraction * static_cast<double>(tracked);
+}
+
 }  // namespace syncer

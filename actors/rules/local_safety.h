@@ -57,4 +57,15 @@ publish_decision decide_publish(const publish_policy& policy, bool open_for_writ
                                 int64_t wall_now_ns, int64_t mtime_ns, int64_t waiting_since_mono_ns,
                                 int64_t mono_now_ns);
 
+// The mass-delete guard (delete_guard, BRIEF §7): deletions found by one
+// scan or burst are held, not sent, when they are more than `fraction` of
+// the tracked entries and at least `min_count` of them. The user decides
+// (syncer deletions --accept | --restore).
+struct delete_guard_policy {
+  bool enabled = true;
+  double fraction = 0.5;
+  size_t min_count = 100;
+};
+bool hold_deletions(const delete_guard_policy& policy, size_t deletions, size_t tracked);
+
 }  // namespace syncer

@@ -106,10 +106,11 @@ def snapshot_diff(before, after):
 
 def outside_snapshot(base, keep_out):
     """The work dir minus the sync folders, the hub's data dir, and the
-    logs and configs the test itself writes at its top."""
+    logs and configs the test itself writes at its top (with each config's
+    '<config>.state' note, which the client keeps beside its config)."""
     snap = snapshot(base, keep_out)
     return {k: v for k, v in snap.items()
-            if not (os.sep not in k and (k.endswith(".log") or k.endswith(".yaml")))}
+            if not (os.sep not in k and (k.endswith(".log") or k.endswith(".yaml") or k.endswith(".yaml.state")))}
 
 
 def bad_path(p):

@@ -79,3 +79,20 @@ TEST(Durations, ConfigSpellings) {
                  row{"9999999999999d", std::nullopt}})
     EXPECT_EQ(parse_duration_ns(r.text), r.ns) << r.text;
 }
+
+TEST(LocalSafety, MassDeleteGuardThreshold) {
+  delete_guard_policy on;
+  delete_guard_policy off;
+  off.enabled = false;
+  struct row {
+    size_t deletions, tracked;
+    bool held;
+  };
+  for (auto r : {row{99, 100, false},   // fewer than 100: never held
+                 row{100, 100, true},   // all of them
+                 row{100, 199, true},   // just over half
+                 row{100, 200, false},  // exactly half is not more than half
+                 row{150, 1000, false}, row{501, 1000, true}, row{5000, 5000, true}, row{0, 0, false}})
+    EXPECT_EQ(hold_deletions(on, r.deletions, r.tracked), r.held) << r.deletions << " of " << r.tracked;
+  EXPECT_FALSE(hold_deletions(off, 5000, 5000));
+}
