@@ -11,7 +11,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git python3 curl openssl rsync
   libcaf-dev libboost-dev libboost-system-dev libsqlitecpp-dev libsqlite3-dev
   libyaml-cpp-dev libsimdjson-dev libcrypto++-dev libssl-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev
 )
 
 as_root() {

@@ -26,6 +26,12 @@ bool valid_utf8(std::string_view s) {
     if (i + extra >= s.size()) return false;
     for (size_t k = 1; k <= extra; ++k)
       if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
+    // No overlong forms, UTF-16 surrogates or code points past U+10FFFF
+    // (RFC 3629): "\xE0\x80\xAE" must not pass for a '.'.
+    auto next = static_cast<unsigned char>(extra ? s[i + 1] : 0);
+    if ((c == 0xE0 && next < 0xA0) || (c == 0xED && next > 0x9F) || (c == 0xF0 && next < 0x90) ||
+        (c == 0xF4 && next > 0x8F))
+      return false;
     i += extra + 1;
   }
   return true;
@@ -87,7 +93,6 @@ std::optional<std::string> normalize_sync_path(std::string_view path, std::strin
     if (c < 0x20 || c == 0x7F) return fail("path contains a control character");
   }
   if (!valid_utf8(path)) return fail("path is not valid UTF-8");
-  if (path.size() >= 2 && path[1] == ':') return fail("path must be relative, not a drive path");
 
   std::string out;
   size_t start = 0;
@@ -103,6 +108,8 @@ std::optional<std::string> normalize_sync_path(std::string_view path, std::strin
     out += part;
   }
   if (out.empty()) return fail("path names the sync root itself");
+  // On the normal form, so "./C:/x" is refused as "C:/x" is.
+  if (out.size() >= 2 && out[1] == ':') return fail("path must be relative, not a drive path");
   return out;
 }
 
@@ -158,6 +165,11 @@ std::string conflict_copy_path(std::string_view path, std::string_view timestamp
     auto c = static_cast<unsigned char>(ch);
     if (c == '/' || c == '\\' || c < 0x20 || c == 0x7F) ch = '_';
   }
+  // A name that is not UTF-8 (one recorded before names were checked)
+  // would make the copy's name invalid too: keep only its ASCII.
+  if (!valid_utf8(who))
+    for (auto& ch : who)
+      if (static_cast<unsigned char>(ch) >= 0x80) ch = '_';
   if (who.empty() || who == "." || who == "..") who = "_";
   std::string fixed = ".sync-conflict-" + std::string(timestamp) + "-";
   // Budget of one component: stem + fixed + who + ext <= 255. The client

@@ -26,7 +26,13 @@ void version_vector::set(const std::string& client_id, uint64_t counter) {
     counters_[client_id] = counter;
 }
 
-void version_vector::increment(const std::string& client_id) { ++counters_[client_id]; }
+void version_vector::increment(const std::string& client_id) {
+  // Saturates: a counter at the maximum (only a peer can send one) must not
+  // wrap to 0, which would store a zero counter and order the edit before
+  // its own ancestor.
+  auto& counter = counters_[client_id];
+  if (counter != UINT64_MAX) ++counter;
+}
 
 void version_vector::merge(const version_vector& other) {
   for (const auto& [id, counter] : other.counters_) {
