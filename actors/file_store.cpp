@@ -12,9 +12,15 @@
 #include <stdexcept>
 
 #include <caf/all.hpp>
+#include <SQLiteCpp/Exception.h>
+#include <sqlite3.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include "storage/file_times.h"
 
+#include "actors/fatal.h"
 #include "actors/log.h"
 #include "actors/rules/path_rules.h"
 #include "storage/object_store.h"
@@ -59,6 +65,13 @@ change_result refuse(store_state& st, int status, const std::string& message, co
     log::error("file-store", message);
   }
   return r;
+}
+
+// A storage error that is a full disk or quota: the edge answers 507 and
+// the client retries later. The object store reports strerror text.
+bool storage_full(const std::string& error) {
+  return error.find(std::strerror(ENOSPC)) != std::string::npos ||
+         error.find(std::strerror(EDQUOT)) != std::string::npos || error.find("database or disk is full") != std::string::npos;
 }
 
 std::string client_name_of(store_state& st, const std::string& id) {
@@ -224,7 +237,7 @@ std::vector<change_result> apply_all(self_ptr self, std::vector<incoming_change>
   for (size_t k = 0; k < errors.size(); ++k)
     if (!errors[k].empty()) {
       auto i = object_owner[k];
-      results[i] = refuse(st, 500, "cannot store object: " + errors[k], changes[i]);
+      results[i] = refuse(st, storage_full(errors[k]) ? 507 : 500, "cannot store object: " + errors[k], changes[i]);
       done[i] = true;
     }
   std::vector<hub_event> events;
@@ -240,10 +253,15 @@ std::vector<change_result> apply_all(self_ptr self, std::vector<incoming_change>
     } catch (...) {
     }
     events.clear();
+    auto* sql = dynamic_cast<const SQLite::Exception*>(&ex);
+    bool full = sql && (sql->getErrorCode() == SQLITE_FULL || storage_full(ex.what()));
     for (size_t i = 0; i < changes.size(); ++i)
       if (!done[i]) {
         changes[i].temp_file.clear();  // the object (if any) is in place and harmless
-        results[i] = refuse(st, 500, std::string("metadata commit failed: ") + ex.what(), changes[i]);
+        results[i] = refuse(st, full ? 507 : 500,
+                            std::string(full ? "the hub's disk is full; nothing was recorded: "
+                                             : "metadata commit failed: ") + ex.what(),
+                            changes[i]);
       }
   }
   if (quiet) {
@@ -352,6 +370,7 @@ file_store_actor spawn_file_store(caf::actor_system& sys, const file_store_confi
     st.resolver = std::move(resolver);
     st.registry = std::move(registry);
     self->set_error_handler([self](caf::error& err) { self->state.last_error = self->system().render(err); });
+    self->set_exception_handler([](caf::scheduled_actor*, std::exception_ptr& e) { return stop_node_on_exception("file-store", e); });
     return {
         [self](register_atom, const std::string& name) {
           auto r = self->state.db->register_client(name, now_ns());

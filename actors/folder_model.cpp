@@ -21,6 +21,7 @@
 
 #include "actors/log.h"
 #include "actors/rules/path_rules.h"
+#include "actors/fatal.h"
 #include "actors/problem_tracker.h"
 #include "actors/rules/local_safety.h"
 #include "storage/client_index.h"
@@ -92,6 +93,17 @@ struct folder_state {
   int64_t last_candidate_mono_ns = 0;
   bool settle_scheduled = false;
   std::unordered_set<std::string> held;  // held by the guard until `syncer deletions` decides
+  // Transfers that failed with a problem (a full disk here or on the hub,
+  // a link in the way): tried again when the problem's back-off is over,
+  // not by re-planning every 200 ms.
+  std::unordered_map<std::string, download_job> download_retry;
+  std::unordered_set<std::string> upload_retry;
+  // The index itself could not be written (the client's disk is full):
+  // everything waits until this (monotonic ns), then a rescan rebuilds
+  // what was lost from the disk and the hub.
+  int64_t index_full_until_ns = 0;
+  int index_full_attempts = 0;
+  bool index_rebuild_wanted = false;
   int64_t refused_from_hub = 0;  // hub entries with a path or sha256 we do not accept
   std::unique_ptr<hub_api> hub;  // for POST /sync
   hasher_actor hasher;
@@ -435,6 +447,17 @@ void on_upload_result(self_ptr self, const upload_result& r) {
     return;
   }
   if (r.status == 404 && r.sent.deleted) return;  // the hub never had it
+  if (r.status >= 500) {
+    // The hub cannot take it now (507: its disk is full): a problem,
+    // retried with back-off; nothing is refused for good.
+    ++st.failures;
+    std::string reason = r.status == 507 ? "the hub cannot store it: its disk is full (507)"
+                                         : "the hub failed to store it (" + std::to_string(r.status) + "): " + r.error;
+    if (st.problems->report(path, reason, mono_ns(), now_ns())) log::warn("folder-model", "problem: " + path + ": " + reason);
+    st.upload_retry.insert(path);
+    st.last_error = path + ": " + reason;
+    return;
+  }
   if (r.status == 422) {  // the file changed while it was sent: look again
     examine(st, path);
     return;
@@ -448,6 +471,7 @@ void on_upload_result(self_ptr self, const upload_result& r) {
     return;
   }
   ++st.uploads_done;
+  if (st.upload_retry.erase(path) || st.problems->has(path)) st.problems->resolved(path);
   auto current = st.index->get(path);
   if (!current) return;
   bool lost = r.kind == "conflict" && !r.hub.same_content(r.sent);
@@ -507,6 +531,7 @@ void on_download_result(self_ptr self, const download_job& job, const download_r
   switch (r.outcome) {
     case download_result::done:
       st.index->put(r.entry);
+      if (st.download_retry.erase(path) || st.problems->has(path)) st.problems->resolved(path);
       if (job.entry.deleted) {
         ++st.removals_done;
         log::info("folder-model", "removed (deleted on hub): " + path);
@@ -540,11 +565,16 @@ void on_download_result(self_ptr self, const download_job& job, const download_r
     case download_result::gone:
       st.resync_wanted = true;
       break;
-    default:
+    default: {
+      // Cannot be written here (a full disk, a link in the way, no
+      // permission): a problem, retried with back-off.
       ++st.failures;
-      st.last_error = path + ": " + r.error;
-      st.resync_wanted = true;
+      std::string reason = "cannot write it here: " + r.error;
+      st.last_error = path + ": " + reason;
+      if (st.problems->report(path, reason, mono_ns(), now_ns())) log::warn("folder-model", "problem: " + path + ": " + reason);
+      st.download_retry[path] = job;
       break;
+    }
   }
   if (st.deferred.erase(path)) examine(st, path);
 }
@@ -1140,6 +1170,7 @@ folder_model_actor spawn_folder_model(caf::actor_system& sys, folder_model_confi
                      uploader_actor uploader, downloader_actor downloader,
                      prefetcher_actor prefetcher) -> folder_model_actor::behavior_type {
     auto& st = self->state;
+    self->set_exception_handler([](caf::scheduled_actor*, std::exception_ptr& e) { return stop_node_on_exception("folder-model", e); });
     st.config = std::move(config);
     st.index = st.config.index;
     st.hub = hub();
@@ -1210,6 +1241,23 @@ folder_model_actor spawn_folder_model(caf::actor_system& sys, folder_model_confi
           auto& st = self->state;
           settle_deletions(self);
           apply_deletion_decision(self);
+          if (auto failure = st.index->take_write_failure()) {
+            // Writes were dropped (the disk is full): once the back-off is
+            // over, rebuild from the disk and the hub (a rescan and a full
+            // sync find whatever the index missed; same content merges).
+            ++st.index_full_attempts;
+            st.last_error = *failure + "; retrying in a while";
+            log::warn("folder-model", st.last_error);
+            st.index_full_until_ns = mono_ns() + backoff_policy{}.delay_ms(st.index_full_attempts) * 1'000'000;
+            st.index_rebuild_wanted = true;
+          } else if (st.index_rebuild_wanted && mono_ns() >= st.index_full_until_ns) {
+            st.index_rebuild_wanted = false;
+            log::info("folder-model", "rebuilding what the index could not record");
+            forget_sync_point(st);
+            full_scan(self);
+          } else if (!st.index_rebuild_wanted) {
+            st.index_full_attempts = 0;
+          }
           for (auto& job : st.removals_to_retry) {
             auto current = st.index->get(job.entry.path);
             job.expected_local = current;
@@ -1222,9 +1270,17 @@ folder_model_actor spawn_folder_model(caf::actor_system& sys, folder_model_confi
             schedule_rescan(st);
           }
           if (st.racy.size() > 4096) st.racy.clear();  // a burst's worth; they matter for a few seconds only
-          for (const auto& p : st.problems->due(mono_ns())) {  // their back-off is over: look again
-            st.force_look.insert(p);
-            examine(st, p);
+          for (const auto& p : st.problems->due(mono_ns())) {  // their back-off is over: try again
+            if (auto retry = st.download_retry.find(p); retry != st.download_retry.end()) {
+              auto job = retry->second;
+              st.download_retry.erase(retry);
+              queue_download(st, job.entry, st.index->get(p));
+            } else if (st.upload_retry.erase(p)) {
+              queue_upload(st, p);
+            } else {
+              st.force_look.insert(p);
+              examine(st, p);
+            }
           }
           // Once idle, move the sync point up to what was done since the
           // last one (a small incremental POST /sync), so a restart or a

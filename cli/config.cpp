@@ -94,7 +94,9 @@ bool read_string_list(const YAML::Node& root, const char* key, const std::string
 void warn_unknown(const YAML::Node& root, const std::set<std::string>& known, const std::string& file,
                   std::vector<std::string>* warnings) {
   for (const auto& kv : root) {
-    auto key = kv.first.as<std::string>();
+    // A key that is not a scalar (YAML allows "? [a, b]: 1") names nothing
+    // we know: warned about, never a throw out of the loader.
+    auto key = kv.first.IsScalar() ? kv.first.Scalar() : std::string("<a key that is not a string>");
     if (!known.count(key) && warnings) warnings->push_back("unknown key '" + key + "' in " + file + " (ignored)");
   }
 }

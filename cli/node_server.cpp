@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include <caf/all.hpp>
@@ -28,7 +29,24 @@ int run_server_node(const server_config& config, bool verbose) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   std::error_code ec;
+  // The hub clears its own temp folder at start, so it must never take a
+  // folder that is not its own: a non-empty folder without syncer's marker
+  // (or, from before the marker, without meta.db) is refused. `--data-dir ~`
+  // would otherwise have wiped ~/tmp.
+  namespace fs = std::filesystem;
+  const std::string marker = config.data_dir + "/SYNCER-DATA-DIR";
+  bool has_marker = fs::exists(marker, ec), has_db = fs::exists(config.data_dir + "/meta.db", ec);
+  bool empty = !fs::exists(config.data_dir, ec) || fs::is_empty(config.data_dir, ec);
+  if (!has_marker && !has_db && !empty) {
+    log::error("server", "refusing to use " + config.data_dir +
+                             " as the data dir: it is not empty and holds no syncer data (choose an empty or new "
+                             "folder, e.g. --data-dir ./syncer-data)");
+    return 1;
+  }
   std::filesystem::create_directories(config.data_dir + "/tmp", ec);
+  if (!ec && !has_marker) {
+    std::ofstream(marker) << "This folder is a syncer hub's data dir (meta.db, objects/, tmp/). Do not edit it by hand.\n";
+  }
   if (ec) {
     log::error("server", "cannot create data dir " + config.data_dir + ": " + ec.message());
     return 1;

@@ -554,7 +554,7 @@ class http_session : public connection, public std::enable_shared_from_this<http
                  std::to_string(server_->temp_counter++);
     beast::error_code ec;
     file_parser_->get().body().file.open(temp_file_.c_str(), beast::file_mode::write, ec);
-    if (ec) return reject(500, "cannot create upload temp file: " + ec.message());
+    if (ec) return reject(storage_status(ec.value()), "cannot create upload temp file: " + ec.message());
     announce_incoming();
     read_body(*file_parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
       auto& body = self->file_parser_->get().body();
@@ -565,6 +565,10 @@ class http_session : public connection, public std::enable_shared_from_this<http
         self->drop_incoming();
         ::unlink(self->temp_file_.c_str());
         if (ec == http::error::body_limit) return self->reject(413, "upload is too large");
+        // The disk filled while the body was written: say so (the client
+        // backs off and retries), nothing was recorded.
+        if (storage_status(ec.value()) == 507 && ec.category() == beast::system_category())
+          return self->reject(507, "the hub's disk is full (" + ec.message() + "); the upload was not stored");
         return self->close();
       }
       self->incoming_.temp_file = self->temp_file_;
@@ -974,7 +978,8 @@ class http_session : public connection, public std::enable_shared_from_this<http
           if (!write_whole_file(c.temp_file, bytes)) {
             ::unlink(c.temp_file.c_str());
             drop_temps();  // before answering: the client may look right away
-            return reject(500, "cannot write upload temp file: " + std::string(std::strerror(errno)), false);
+            int err = errno;
+            return reject(storage_status(err), "cannot write upload temp file: " + std::string(std::strerror(err)), false);
           }
           c.content_sha256 = sha256_hex(bytes);
           c.content_size = bytes.size();
@@ -1294,6 +1299,10 @@ class http_session : public connection, public std::enable_shared_from_this<http
 
   // An error answer. `body_unread`: the request body was not consumed, so
   // the connection cannot be reused.
+  // 507 Insufficient Storage for a full disk or quota (the client backs
+  // off and retries by itself), 500 for any other storage error.
+  static int storage_status(int err) { return err == ENOSPC || err == EDQUOT ? 507 : 500; }
+
   void reject(int status, const std::string& message, bool body_unread = true) {
     if (body_unread) force_close_ = true;
     if (status >= 500) log::warn("http", path_ + ": " + message);

@@ -4,6 +4,7 @@
 
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
 
 #include "storage/entry_rows.h"
 #include "storage/sqlite_file.h"
@@ -81,15 +82,54 @@ std::vector<file_entry> client_index::all() {
   return out;
 }
 
+namespace {
+
+// Errors that mean "no room to write" (a full disk or quota): the write is
+// dropped and reported, the caller goes on. Anything else is thrown.
+bool out_of_space(const SQLite::Exception& e) {
+  int code = e.getErrorCode();
+  return code == SQLITE_FULL || (code == SQLITE_IOERR && (e.getExtendedErrorCode() == SQLITE_IOERR_WRITE ||
+                                                          e.getExtendedErrorCode() == SQLITE_IOERR_FSYNC));
+}
+
+}  // namespace
+
+template <class F>
+void client_index::guarded_write(F&& write) {
+  try {
+    write();
+  } catch (const SQLite::Exception& e) {
+    if (!out_of_space(e)) throw;
+    write_failure_ = std::string("the index could not be written: ") + e.what();
+    if (batch_depth_ > 0) {  // the whole batch is gone: roll it back and start clean
+      batch_depth_ = 0;
+      try {
+        db_->exec("ROLLBACK");
+      } catch (const std::exception&) {
+      }
+    }
+  }
+}
+
+std::optional<std::string> client_index::take_write_failure() {
+  auto out = std::move(write_failure_);
+  write_failure_.reset();
+  return out;
+}
+
 void client_index::begin_batch() {
-  if (batch_depth_++ == 0) db_->exec("BEGIN");
+  if (batch_depth_++ == 0) guarded_write([&] { db_->exec("BEGIN"); });
 }
 
 void client_index::end_batch() {
-  if (batch_depth_ > 0 && --batch_depth_ == 0) db_->exec("COMMIT");
+  if (batch_depth_ > 0 && --batch_depth_ == 0) guarded_write([&] { db_->exec("COMMIT"); });
 }
 
 void client_index::put(const std::vector<file_entry>& entries) {
+  guarded_write([&] { put_rows(entries); });
+}
+
+void client_index::put_rows(const std::vector<file_entry>& entries) {
   std::optional<SQLite::Transaction> tx;
   if (batch_depth_ == 0) tx.emplace(*db_);
   if (!put_)
@@ -110,9 +150,11 @@ void client_index::put(const std::vector<file_entry>& entries) {
 void client_index::put(const file_entry& entry) { put(std::vector<file_entry>{entry}); }
 
 void client_index::erase(const std::string& path) {
-  SQLite::Statement q(*db_, "DELETE FROM entries WHERE path = ?");
-  q.bind(1, path);
-  q.exec();
+  guarded_write([&] {
+    SQLite::Statement q(*db_, "DELETE FROM entries WHERE path = ?");
+    q.bind(1, path);
+    q.exec();
+  });
 }
 
 std::optional<std::string> client_index::get_meta(const std::string& key) {
@@ -123,10 +165,12 @@ std::optional<std::string> client_index::get_meta(const std::string& key) {
 }
 
 void client_index::set_meta(const std::string& key, const std::string& value) {
-  SQLite::Statement q(*db_, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)");
-  q.bind(1, key);
-  q.bind(2, value);
-  q.exec();
+  guarded_write([&] {
+    SQLite::Statement q(*db_, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)");
+    q.bind(1, key);
+    q.bind(2, value);
+    q.exec();
+  });
 }
 
 std::unordered_map<std::string, client_index::disk_view> client_index::live_disk_views() {
@@ -164,18 +208,22 @@ size_t client_index::count(bool include_deleted) {
 namespace syncer {
 
 void client_index::put_problem(const local_problem& p) {
-  SQLite::Statement q(*db_, "INSERT OR REPLACE INTO problems (path, reason, since_ns, attempts) VALUES (?, ?, ?, ?)");
-  q.bind(1, p.path);
-  q.bind(2, p.reason);
-  q.bind(3, static_cast<int64_t>(p.since_ns));
-  q.bind(4, p.attempts);
-  q.exec();
+  guarded_write([&] {
+    SQLite::Statement q(*db_, "INSERT OR REPLACE INTO problems (path, reason, since_ns, attempts) VALUES (?, ?, ?, ?)");
+    q.bind(1, p.path);
+    q.bind(2, p.reason);
+    q.bind(3, static_cast<int64_t>(p.since_ns));
+    q.bind(4, p.attempts);
+    q.exec();
+  });
 }
 
 void client_index::erase_problem(const std::string& path) {
-  SQLite::Statement q(*db_, "DELETE FROM problems WHERE path = ?");
-  q.bind(1, path);
-  q.exec();
+  guarded_write([&] {
+    SQLite::Statement q(*db_, "DELETE FROM problems WHERE path = ?");
+    q.bind(1, path);
+    q.exec();
+  });
 }
 
 std::vector<local_problem> client_index::problems() {
@@ -196,10 +244,12 @@ std::vector<local_problem> client_index::problems() {
 namespace syncer {
 
 void client_index::hold_deletion(const std::string& path, int64_t since_ns) {
-  SQLite::Statement q(*db_, "INSERT OR IGNORE INTO held_deletions (path, since_ns) VALUES (?, ?)");
-  q.bind(1, path);
-  q.bind(2, static_cast<int64_t>(since_ns));
-  q.exec();
+  guarded_write([&] {
+    SQLite::Statement q(*db_, "INSERT OR IGNORE INTO held_deletions (path, since_ns) VALUES (?, ?)");
+    q.bind(1, path);
+    q.bind(2, static_cast<int64_t>(since_ns));
+    q.exec();
+  });
 }
 
 std::vector<std::pair<std::string, int64_t>> client_index::held_deletions() {
@@ -213,6 +263,8 @@ std::vector<std::pair<std::string, int64_t>> client_index::held_deletions() {
   return out;
 }
 
-void client_index::clear_held_deletions() { db_->exec("DELETE FROM held_deletions"); }
+void client_index::clear_held_deletions() {
+  guarded_write([&] { db_->exec("DELETE FROM held_deletions"); });
+}
 
 }  // namespace syncer

@@ -81,8 +81,18 @@ class client_index {
   void begin_batch();
   void end_batch();
 
+  // Writes never throw for a full disk or quota: the write (and the rest
+  // of an open batch) is dropped and the failure kept here until taken.
+  // The owner then rebuilds what was lost (rescan + full sync) once the
+  // index can be written again. Other SQLite errors still throw.
+  std::optional<std::string> take_write_failure();
+
  private:
   explicit client_index(std::unique_ptr<SQLite::Database> db);
+  template <class F>
+  void guarded_write(F&& write);
+  void put_rows(const std::vector<file_entry>& entries);
+  std::optional<std::string> write_failure_;
   std::unique_ptr<SQLite::Database> db_;
   int batch_depth_ = 0;
   int64_t last_local_seq_ = 0;

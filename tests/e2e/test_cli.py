@@ -106,5 +106,28 @@ def test_status_and_inspect():
     assert code != 0 and one_sentence(err)
 
 
+def test_hub_refuses_a_folder_that_is_not_its_own():
+    # `--data-dir ~` must not wipe ~/tmp: a non-empty folder without syncer's
+    # data is refused with one sentence, and nothing in it is touched.
+    base = workdir("datadir")
+    home = os.path.join(base, "home")
+    os.makedirs(os.path.join(home, "tmp"))
+    with open(os.path.join(home, "tmp", "precious.txt"), "w") as f:
+        f.write("keep me\n")
+    res = subprocess.run([harness.SYNCER, "node", "--role", "server", "--host", "127.0.0.1", "--port",
+                          str(harness.free_port()), "--data-dir", home], capture_output=True, text=True, timeout=20)
+    assert res.returncode != 0, res.stdout + res.stderr
+    assert "not empty and holds no syncer data" in one_sentence(res.stderr + res.stdout), res.stderr
+    assert os.path.exists(os.path.join(home, "tmp", "precious.txt"))
+    # An empty folder, and then the same folder again (now marked), are fine.
+    data = os.path.join(base, "data")
+    os.makedirs(data)
+    for _ in range(2):
+        server = harness.Server(base, data_dir=data)
+        assert os.path.exists(os.path.join(data, "SYNCER-DATA-DIR"))
+        server.stop()
+
+
 if __name__ == "__main__":
-    run([test_help_everywhere, test_init_and_config_errors, test_status_and_inspect])
+    run([test_help_everywhere, test_init_and_config_errors, test_status_and_inspect,
+         test_hub_refuses_a_folder_that_is_not_its_own])
