@@ -23,6 +23,7 @@
 #include "actors/fatal.h"
 #include "actors/log.h"
 #include "actors/rules/path_rules.h"
+#include "storage/history_guard.h"
 #include "storage/object_store.h"
 #include "storage/server_db.h"
 #include "storage/sha256.h"
@@ -43,6 +44,12 @@ std::string local_stamp() {
 
 struct store_state {
   std::shared_ptr<server_db> db;
+  // Marks outside meta.db that reveal a history gone back (see
+  // storage/history_guard.h); a clean stop removes RUNNING.
+  std::shared_ptr<history_guard> history;
+  ~store_state() {
+    if (history) history->stopped_cleanly();
+  }
   std::shared_ptr<object_store> objects;
   conflict_resolver_actor resolver;
   client_registry_actor registry;
@@ -247,6 +254,7 @@ std::vector<change_result> apply_all(self_ptr self, std::vector<incoming_change>
     for (size_t i = 0; i < changes.size(); ++i)
       if (!done[i]) results[i] = record(st, changes[i], decisions[i], events, quiet);
     st.db->commit_batch();
+    if (st.history) st.history->record(st.db->last_sequence());
   } catch (const std::exception& ex) {
     try {
       st.db->rollback_batch();
@@ -355,6 +363,15 @@ file_store_actor spawn_file_store(caf::actor_system& sys, const file_store_confi
   std::string error;
   std::shared_ptr<server_db> db = server_db::open(config.data_dir + "/meta.db", &error);
   if (!db) throw std::runtime_error(error);
+  std::string went_back;
+  std::shared_ptr<history_guard> history = history_guard::open(config.data_dir, db->last_sequence(), &went_back, &error);
+  if (!history) throw std::runtime_error(error);
+  if (!went_back.empty()) {
+    auto id = db->new_hub_id();
+    log::warn("file-store", went_back + ": a new epoch (hub id " + id +
+                                ") begins, so every client compares its whole folder on its next sync and sends "
+                                "whatever the hub no longer holds");
+  }
   std::shared_ptr<object_store> objects;
   try {
     objects = std::make_shared<object_store>(config.data_dir);
@@ -362,10 +379,11 @@ file_store_actor spawn_file_store(caf::actor_system& sys, const file_store_confi
     throw std::runtime_error("cannot use data dir " + config.data_dir + ": " + e.what());
   }
   auto behavior = [](self_ptr self, std::shared_ptr<server_db> db, std::shared_ptr<object_store> objects,
-                     conflict_resolver_actor resolver,
-                     client_registry_actor registry) -> file_store_actor::behavior_type {
+                     conflict_resolver_actor resolver, client_registry_actor registry,
+                     std::shared_ptr<history_guard> history) -> file_store_actor::behavior_type {
     auto& st = self->state;
     st.db = std::move(db);
+    st.history = std::move(history);
     st.objects = std::move(objects);
     st.resolver = std::move(resolver);
     st.registry = std::move(registry);
@@ -474,7 +492,7 @@ file_store_actor spawn_file_store(caf::actor_system& sys, const file_store_confi
         },
     };
   };
-  return sys.spawn<caf::detached>(behavior, db, objects, std::move(resolver), std::move(registry));
+  return sys.spawn<caf::detached>(behavior, db, objects, std::move(resolver), std::move(registry), std::move(history));
 }
 
 }  // namespace syncer

@@ -253,6 +253,14 @@ std::string server_db::hub_id() {
   return id;
 }
 
+std::string server_db::new_hub_id() {
+  std::string id = random_client_id() + random_client_id();
+  SQLite::Statement q(*db_, "INSERT OR REPLACE INTO meta (key, value) VALUES ('hub_id', ?)");
+  q.bind(1, id);
+  q.exec();
+  return id;
+}
+
 uint64_t server_db::last_sequence() {
   auto& q = prepared(*db_, last_sequence_, "SELECT value FROM meta WHERE key = 'last_sequence'");
   uint64_t seq = q.executeStep() ? std::stoull(q.getColumn(0).getString()) : 0;

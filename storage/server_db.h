@@ -72,6 +72,9 @@ class server_db {
   // mean something together with it (a new or replaced database has
   // another id, so clients do not trust their old sync points).
   std::string hub_id();
+  // A new epoch: a fresh hub id, so every client's sync point stops
+  // matching and its next sync compares everything (history_guard).
+  std::string new_hub_id();
   size_t file_count(bool include_deleted);
 
   void log_event(int64_t now_ns, const std::string& client_id, const std::string& action,
