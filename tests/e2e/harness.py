@@ -393,6 +393,111 @@ class WebSocket:
             pass
 
 
+def cpu_seconds(pid):
+    """utime + stime of process `pid` in seconds (from /proc/PID/stat), or
+    None when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    # fields[0] is the state (field 3): utime and stime are fields 14 and 15.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def status_json(config, user=None, group=None):
+    """`syncer status --config CONFIG --json`, parsed (run as `user` when given)."""
+    r = subprocess.run(as_user(user, group) + [SYNCER, "status", "--config", config, "--json"],
+                       capture_output=True, timeout=30)
+    if r.returncode != 0:
+        raise AssertionError(f"syncer status failed ({r.returncode}): {r.stderr.decode(errors='replace').strip()}")
+    try:
+        return json.loads(r.stdout.decode(errors="replace"))  # not UTF-8: see status_bytes
+    except ValueError:
+        raise AssertionError(f"syncer status --json printed no JSON: {r.stdout!r}")
+
+
+def status_bytes(config, user=None, group=None, as_json=True):
+    """The raw stdout of `syncer status --config CONFIG [--json]`."""
+    r = subprocess.run(as_user(user, group) + [SYNCER, "status", "--config", config] + (["--json"] if as_json else []),
+                       capture_output=True, timeout=30)
+    if r.returncode != 0:
+        raise AssertionError(f"syncer status failed ({r.returncode}): {r.stderr.decode(errors='replace').strip()}")
+    return r.stdout
+
+
+class Tmpfs:
+    """A tmpfs of `size` (mount(8) syntax, e.g. "8m") mounted on `path`
+    (created if missing). `Tmpfs.skip_reason()` says why none can be
+    mounted here, or None. Use as a context manager or call unmount():
+    it unmounts (lazily as a last resort) and removes the mount point
+    if it created it."""
+
+    def __init__(self, path, size, mode="0755"):
+        self.path = path
+        self.created = not os.path.exists(path)
+        os.makedirs(path, exist_ok=True)
+        r = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode={mode}", "tmpfs", path],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            if self.created:
+                os.rmdir(path)
+            raise OSError(f"mount -t tmpfs on {path} failed: {r.stderr.strip()}")
+        self.mounted = True
+
+    @staticmethod
+    def skip_reason():
+        if os.geteuid() != 0:
+            return "needs root (mount -t tmpfs)"
+        if shutil.which("mount") is None or shutil.which("umount") is None:
+            return "needs mount(8) and umount(8)"
+        probe = tempfile.mkdtemp(prefix="syncer-e2e-tmpfs-probe-")
+        try:
+            r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", probe],
+                               capture_output=True, text=True)
+            if r.returncode != 0:
+                return f"mount -t tmpfs not permitted: {r.stderr.strip() or r.returncode}"
+            subprocess.run(["umount", probe], capture_output=True)
+            return None
+        finally:
+            try:
+                os.rmdir(probe)
+            except OSError:
+                subprocess.run(["umount", "-l", probe], capture_output=True)
+
+    def resize(self, size):
+        r = subprocess.run(["mount", "-o", f"remount,size={size}", self.path], capture_output=True, text=True)
+        if r.returncode != 0:
+            raise AssertionError(f"remount of {self.path} with size={size} failed: {r.stderr.strip()}")
+
+    def free_bytes(self):
+        st = os.statvfs(self.path)
+        return st.f_bavail * st.f_frsize
+
+    def unmount(self):
+        if not self.mounted:
+            return
+        for _ in range(50):
+            if subprocess.run(["umount", self.path], capture_output=True).returncode == 0:
+                break
+            time.sleep(0.1)
+        else:
+            subprocess.run(["umount", "-l", self.path], capture_output=True)
+        self.mounted = False
+        if self.created:
+            try:
+                os.rmdir(self.path)
+            except OSError:
+                pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.unmount()
+        return False
+
+
 def _cleanup():
     for p in _processes:
         try:
