@@ -23,6 +23,7 @@
 #include "actors/rules/path_rules.h"
 #include "actors/fatal.h"
 #include "actors/problem_tracker.h"
+#include "actors/rules/client_decisions.h"
 #include "actors/rules/local_safety.h"
 #include "storage/client_index.h"
 #include "storage/sha256.h"
@@ -190,10 +191,6 @@ void examine(folder_state& st, const std::string& path) {
 
 void queue_upload(folder_state& st, const std::string& path) {
   if (st.upload_queued.insert(path).second) st.to_upload.push_back(path);
-}
-
-bool same_hub_version(const file_entry& a, const file_entry& b) {
-  return a.version == b.version && a.sha256 == b.sha256 && a.deleted == b.deleted && a.is_dir == b.is_dir;
 }
 
 void queue_download(folder_state& st, const file_entry& entry, std::optional<file_entry> expected) {
@@ -392,41 +389,13 @@ void apply_hub_entry(folder_state& st, const file_entry& hub_entry) {
   if (!acceptable_hub_entry(st, hub_entry)) return;
   if (skipped(st, hub_entry.path, hub_entry.is_dir)) return;
   auto local = st.index->get(hub_entry.path);
-  if (local) {
-    auto order = hub_entry.version.compare(local->version);
-    if (order == version_order::equal || order == version_order::before) return;
-    if (order == version_order::concurrent) {
-      if (local->deleted && hub_entry.deleted) {
-        auto merged = hub_entry;  // both deleted: nothing to move, remember both histories
-        merged.version.merge(local->version);
-        st.index->put(merged);
-      } else if (local->deleted) {
-        queue_download(st, hub_entry, local);  // an edit beats a concurrent delete
-      } else {
-        // Our concurrent edit (or our edit against their delete) goes up;
-        // the hub's conflict-resolver keeps both versions.
-        queue_upload(st, hub_entry.path);
-      }
-      return;
-    }
-    if (!hub_entry.deleted && !local->deleted && hub_entry.same_content(*local)) {
-      auto adopted = hub_entry;  // same bytes: adopt the version, keep our mtime
-      adopted.mtime_ns = local->mtime_ns;
-      st.index->put(adopted);
-      return;
-    }
-    if (hub_entry.deleted && local->deleted) {
-      st.index->put(hub_entry);
-      return;
-    }
-    queue_download(st, hub_entry, local);
-    return;
+  auto d = decide_hub_entry(local, hub_entry);  // actors/rules/client_decisions.h
+  switch (d.action) {
+    case hub_entry_action::nothing: break;
+    case hub_entry_action::record: st.index->put(d.record); break;
+    case hub_entry_action::download: queue_download(st, hub_entry, local); break;
+    case hub_entry_action::upload: queue_upload(st, hub_entry.path); break;
   }
-  if (hub_entry.deleted) {
-    st.index->put(hub_entry);  // remember the tombstone
-    return;
-  }
-  queue_download(st, hub_entry, std::nullopt);
 }
 
 void on_upload_result(self_ptr self, const upload_result& r) {
@@ -474,37 +443,23 @@ void on_upload_result(self_ptr self, const upload_result& r) {
   if (st.upload_retry.erase(path) || st.problems->has(path)) st.problems->resolved(path);
   auto current = st.index->get(path);
   if (!current) return;
-  bool lost = r.kind == "conflict" && !r.hub.same_content(r.sent);
-  if (r.kind == "conflict") {
+  bool conflict = r.kind == "conflict";
+  auto d = decide_after_upload(*current, r.sent, r.hub, conflict, st.client_id());  // actors/rules/client_decisions.h
+  if (conflict) {
     ++st.conflicts;
-    log::info("folder-model", "conflict on " + path + (lost ? ": the other version won; ours is kept as a conflict copy"
-                                                             : ": ours won; the other is kept as a conflict copy"));
+    log::info("folder-model", "conflict on " + path + (d.lost ? ": the other version won; ours is kept as a conflict copy"
+                                                               : ": ours won; the other is kept as a conflict copy"));
     st.resync_wanted = true;  // fetch the conflict copy (and the winner)
   }
-  if (current->same_content(r.sent)) {
-    // The file is still what we sent (its version may have been adopted
-    // from a hub event meanwhile).
-    if (lost) {
-      queue_download(st, r.hub, current);
-    } else {
-      auto order = r.hub.version.compare(current->version);
-      if (order == version_order::after || order == version_order::equal) {
-        auto adopted = r.hub;
-        adopted.mtime_ns = current->mtime_ns;
-        adopted.is_dir = current->is_dir;
-        st.index->put(adopted);
-      } else if (order == version_order::concurrent) {
-        st.resync_wanted = true;
-      }
-    }
-  } else if (!lost) {
-    // Edited again meanwhile: keep the newer local version, but let it
-    // descend from what the hub now holds so it is a fast-forward there.
-    auto newer = *current;
-    newer.version.merge(r.hub.version);
-    if (newer.version.compare(r.hub.version) != version_order::after) newer.version.increment(st.client_id());
-    st.index->put(newer);
-    queue_upload(st, path);
+  switch (d.action) {
+    case upload_followup::nothing: break;
+    case upload_followup::record: st.index->put(d.record); break;
+    case upload_followup::download_winner: queue_download(st, d.record, current); break;
+    case upload_followup::replan: st.resync_wanted = true; break;
+    case upload_followup::upload_again:
+      st.index->put(d.record);
+      queue_upload(st, path);
+      break;
   }
 }
 
