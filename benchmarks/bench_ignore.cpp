@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "actors/rules/ignore.h"
+#include "storage/ignore_files.h"
 
 namespace {
 
@@ -127,7 +128,7 @@ fixture& data() {
 void BM_IgnoreMatch(benchmark::State& state) {
   auto& f = data();
   const auto n = static_cast<std::size_t>(state.range(0));
-  syncer::ignore_matcher matcher(f.root, config_patterns);
+  syncer::ignore_matcher matcher(syncer::ignore_files_in(f.root), config_patterns);
   std::size_t ignored = 0;
   for (auto _ : state) {
     for (std::size_t i = 0; i < n; ++i) ignored += matcher.is_ignored(f.paths[i], f.is_dir[i]);
@@ -142,7 +143,7 @@ BENCHMARK(BM_IgnoreMatch)->Arg(1000)->Arg(100000)->Unit(benchmark::kMillisecond)
 void BM_IgnoreMatchCold(benchmark::State& state) {
   auto& f = data();
   const auto n = static_cast<std::size_t>(state.range(0));
-  syncer::ignore_matcher matcher(f.root, config_patterns);
+  syncer::ignore_matcher matcher(syncer::ignore_files_in(f.root), config_patterns);
   std::size_t ignored = 0;
   for (auto _ : state) {
     matcher.invalidate();

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "actors/rules/ignore.h"
+#include "storage/ignore_files.h"
 
 namespace syncer {
 namespace {
@@ -176,7 +177,7 @@ int run_check_ignore(const std::string& sync_root, const std::vector<std::string
     checked.push_back({given, std::move(*rel)});
   }
 
-  ignore_matcher matcher(root, config_patterns, options.config_source);
+  ignore_matcher matcher(ignore_files_in(root), config_patterns, options.config_source);
   int matched = 0;
   for (const auto& p : checked) {
     // git looks at the disk (lstat, so "a/" follows a symlink but "a" does

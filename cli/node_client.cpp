@@ -14,6 +14,7 @@
 #include "actors/prefetcher.h"
 #include "actors/log.h"
 #include "actors/rules/ignore.h"
+#include "storage/ignore_files.h"
 #include "net/event_stream.h"
 #include "net/http_server.h"
 #include "net/hub_client.h"
@@ -141,7 +142,7 @@ int run_client_node(const client_config& config, bool verbose) {
     if (!note) log::warn("client", "cannot write " + ran_note + "; a lost .syncer/ state will not be detected");
   }
 
-  auto matcher = std::make_shared<ignore_matcher>(config.sync_directory, config.ignore_patterns);
+  auto matcher = std::make_shared<ignore_matcher>(ignore_files_in(config.sync_directory), config.ignore_patterns);
   caf::actor_system_config cfg;
   cfg.set("scheduler.max-threads", 2);
   // Workers sleep on a condition variable when idle. CAF's default

@@ -1,8 +1,5 @@
 #include "actors/rules/ignore.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -380,52 +377,6 @@ namespace {
 constexpr std::string_view internal_dir = ".syncer";
 constexpr std::size_t max_cached_folders = 200000;  // bounds memory on huge trees
 
-// What identifies one version of a .syncignore on disk (or its absence).
-struct file_stamp {
-  bool exists = false;
-  std::int64_t mtime_ns = 0;
-  std::int64_t size = 0;
-  std::uint64_t inode = 0;
-  bool operator==(const file_stamp& o) const {
-    return exists == o.exists && mtime_ns == o.mtime_ns && size == o.size && inode == o.inode;
-  }
-};
-
-file_stamp stamp_of(const std::string& file) {
-  file_stamp s;
-  struct stat st {};
-  // Like git, a .syncignore that is a symlink (or not a regular file) is not read.
-  if (::lstat(file.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return s;
-  s.exists = true;
-  s.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
-  s.size = static_cast<std::int64_t>(st.st_size);
-  s.inode = static_cast<std::uint64_t>(st.st_ino);
-  return s;
-}
-
-bool read_regular_file(const std::string& file, std::string* out) {
-  int fd = ::open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) return false;
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    return false;
-  }
-  out->clear();
-  char buf[16384];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0) {
-      ::close(fd);
-      return false;
-    }
-    if (n == 0) break;
-    out->append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  return true;
-}
-
 std::string_view parent_of(std::string_view dir) {
   auto slash = dir.rfind('/');
   return slash == std::string_view::npos ? std::string_view() : dir.substr(0, slash);
@@ -466,15 +417,13 @@ struct ignore_matcher::folder {
   const folder* parent = nullptr;
   const ignore_pattern* excluded_by = nullptr;  // this folder or an ancestor is excluded by it
   bool rules_read = false;               // false when excluded: git never reads those
-  file_stamp stamp;
+  std::string stamp;                     // its .syncignore's stamp ("" = none)
   ignore_rules rules;                    // its .syncignore (empty when absent)
 };
 
-ignore_matcher::ignore_matcher(std::string root, const std::vector<std::string>& config_patterns,
+ignore_matcher::ignore_matcher(std::shared_ptr<ignore_file_reader> files, const std::vector<std::string>& config_patterns,
                                std::string config_source)
-    : root_(std::move(root)), config_(ignore_rules::compile(config_patterns, "", std::move(config_source))) {
-  while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
-}
+    : files_(std::move(files)), config_(ignore_rules::compile(config_patterns, "", std::move(config_source))) {}
 
 ignore_matcher::~ignore_matcher() = default;
 
@@ -497,10 +446,9 @@ ignore_matcher::folder& ignore_matcher::folder_for(std::string_view dir) {
   }
   if (!f->excluded_by) {
     std::string source = f->path.empty() ? ".syncignore" : f->path + "/.syncignore";
-    std::string file = root_ + "/" + source;
-    f->stamp = stamp_of(file);
+    f->stamp = files_ ? files_->stamp(source) : std::string();
     std::string text;
-    if (f->stamp.exists && read_regular_file(file, &text)) f->rules = ignore_rules::compile(text, f->path, source);
+    if (!f->stamp.empty() && files_->read(source, &text)) f->rules = ignore_rules::compile(text, f->path, source);
     f->rules_read = true;
   }
   std::string_view key = f->path;
@@ -572,8 +520,8 @@ bool ignore_matcher::refresh() {
   std::lock_guard<std::mutex> lock(mutex_);
   for (const auto& [key, f] : folders_) {
     if (!f->rules_read) continue;
-    std::string file = root_ + "/" + (f->path.empty() ? ".syncignore" : f->path + "/.syncignore");
-    if (!(stamp_of(file) == f->stamp)) {
+    std::string file = f->path.empty() ? ".syncignore" : f->path + "/.syncignore";
+    if ((files_ ? files_->stamp(file) : std::string()) != f->stamp) {
       folders_.clear();
       return true;
     }

@@ -105,14 +105,29 @@ struct ignore_match {
   bool negated = false;
 };
 
+// Where the matcher gets a folder's .syncignore from: the caller's I/O
+// (storage/ignore_files.h reads them beneath the sync root), so the rules
+// themselves stay pure. Paths are relative to the sync root:
+// ".syncignore", "a/b/.syncignore".
+class ignore_file_reader {
+ public:
+  virtual ~ignore_file_reader() = default;
+  // Anything that changes when the file changes (e.g. size, mtime and
+  // inode); "" when there is no regular file (a link is not read, as git
+  // does not).
+  virtual std::string stamp(const std::string& rel_file) = 0;
+  // The file's bytes; false when it cannot be read as a regular file.
+  virtual bool read(const std::string& rel_file, std::string* out) = 0;
+};
+
 // All the ignore rules of one sync folder. Thread-safe (one mutex): the
 // watcher and the folder model may share one instance.
 class ignore_matcher {
  public:
-  // `root`: the sync folder; its .syncignore files are read on demand, one
-  // folder at a time, and cached until invalidated. `config_source` is the
-  // source name -v shows for the config's patterns.
-  ignore_matcher(std::string root, const std::vector<std::string>& config_patterns,
+  // `files`: the sync folder's .syncignore files, read on demand (one
+  // folder at a time) and cached until invalidated; nullptr = none.
+  // `config_source` is the source name -v shows for the config's patterns.
+  ignore_matcher(std::shared_ptr<ignore_file_reader> files, const std::vector<std::string>& config_patterns,
                  std::string config_source = "config:ignore_patterns");
   ~ignore_matcher();
   ignore_matcher(const ignore_matcher&) = delete;
@@ -155,7 +170,7 @@ class ignore_matcher {
   void drop_below(std::string_view dir);
   ignore_match match_locked(std::string_view rel_path, bool is_dir);
 
-  std::string root_;
+  std::shared_ptr<ignore_file_reader> files_;
   ignore_rules config_;
   std::unordered_map<std::string_view, std::unique_ptr<folder>, string_view_hash> folders_;  // keys view folder::path
   std::mutex mutex_;

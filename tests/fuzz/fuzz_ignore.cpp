@@ -25,6 +25,7 @@
 #include <string>
 
 #include "actors/rules/ignore.h"
+#include "storage/ignore_files.h"
 #include "actors/rules/path_rules.h"
 #include "tests/fuzz/fuzz_util.h"
 
@@ -110,7 +111,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ::mkdir((root + "/a").c_str(), 0700);
   write_file(root + "/.syncignore", fields[0]);
   write_file(root + "/a/.syncignore", fields[1]);
-  ignore_matcher matcher(root, config_lines, "config");
+  ignore_matcher matcher(ignore_files_in(root), config_lines, "config");
   std::vector<ignore_match> first;
   for (const auto& c : paths) first.push_back(matcher.match(c.path, c.is_dir));
   for (const auto& c : paths) {

@@ -34,9 +34,6 @@ FORBIDDEN_SYSTEM = {
     "actors": re.compile(r"^(boost/beast|boost/asio)"),
 }
 KNOWN = {
-    ("actors/rules/ignore.cpp", "fcntl.h"): "the ignore matcher reads .syncignore files itself; its caller should",
-    ("actors/rules/ignore.cpp", "sys/stat.h"): "same: file reading inside the rules",
-    ("actors/rules/ignore.cpp", "unistd.h"): "same: file reading inside the rules",
     ("net/http_server.cpp", "storage/block_delta.h"): "the edge rebuilds delta uploads and compares objects itself",
     ("net/http_server.cpp", "storage/sha256.h"): "the edge hashes batch files and /blocks objects itself",
     ("net/hub_client.cpp", "storage/block_delta.h"): "the hub client applies deltas to files itself",

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "actors/rules/ignore.h"
+#include "storage/ignore_files.h"
 #include "cli/check_ignore.h"
 
 namespace fs = std::filesystem;
@@ -64,7 +65,7 @@ std::string shell_quote(const std::string& s) {
 
 // The ignore rules a matcher built on `root` sees for `rel_path`.
 bool ignored(const std::string& root, const std::vector<std::string>& config, const std::string& rel, bool is_dir) {
-  ignore_matcher m(root, config);
+  ignore_matcher m(ignore_files_in(root), config);
   return m.is_ignored(rel, is_dir);
 }
 
@@ -197,7 +198,7 @@ TEST(IgnoreMatcher, PrecedenceAndParentExclusion) {
   write_file(root + "/sub/.syncignore", "!a.log\n/only-here\n");
   std::vector<std::string> config{"*.tmp", "keep.log", "cfg-only"};
 
-  ignore_matcher m(root, config);
+  ignore_matcher m(ignore_files_in(root), config);
   EXPECT_TRUE(m.is_ignored("a.log", false));
   EXPECT_FALSE(m.is_ignored("keep.log", false));  // a .syncignore line outranks the config
   EXPECT_TRUE(m.is_ignored("deep/er/a.log", false));
@@ -253,7 +254,7 @@ TEST(IgnoreMatcher, SeesChangedSyncignoreFiles) {
   temp_dir t;
   const auto& root = t.path();
   write_file(root + "/.syncignore", "*.a\n");
-  ignore_matcher m(root, {});
+  ignore_matcher m(ignore_files_in(root), {});
   EXPECT_TRUE(m.is_ignored("x.a", false));
   EXPECT_FALSE(m.is_ignored("sub/x.b", false));
 
@@ -478,7 +479,7 @@ comparison compare_with_git(const tree_spec& spec, const std::string& label) {
     return result;
   }
 
-  ignore_matcher api(root, spec.config, config_file);
+  ignore_matcher api(ignore_files_in(root), spec.config, config_file);
   for (std::size_t i = 0; i < spec.queries.size(); ++i) {
     const auto& q = spec.queries[i];
     ++result.compared;
