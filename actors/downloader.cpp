@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -50,6 +51,17 @@ bool disk_matches(const sync_root& root, const std::string& rel, const std::opti
   if (expected->is_dir) return S_ISDIR(st.st_mode);
   return S_ISREG(st.st_mode) && static_cast<uint64_t>(st.st_size) == expected->size &&
          mtime_ns(st) == expected->mtime_ns;
+}
+
+// When a write into .syncer/tmp fails or comes out short, the reason is
+// most often a full disk; say so rather than "does not match its sha256".
+std::string with_space_reason(const downloader_state& st, uint64_t needed, const std::string& message) {
+  struct statvfs vfs {};
+  if (!st.root || ::fstatvfs(st.root->fd(), &vfs) != 0) return message;
+  uint64_t free_bytes = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
+  if (free_bytes >= needed + (1u << 20)) return message;
+  return "the client's disk is full (No space left on device: " + std::to_string(free_bytes) + " bytes free, " +
+         std::to_string(needed) + " needed)";
 }
 
 download_result fail(downloader_state& st, download_result r, const std::string& message) {
@@ -211,7 +223,7 @@ download_result fetch_file(downloader_state& st, const download_job& job) {
       r.error = reply.error;
       return r;
     }
-    if (!reply.ok()) return fail(st, r, reply.error.empty() ? "hub unreachable" : reply.error);
+    if (!reply.ok()) return fail(st, r, with_space_reason(st, e.size, reply.error.empty() ? "hub unreachable" : reply.error));
   }
   std::string error;
   std::optional<file_digest> digest;
@@ -220,9 +232,9 @@ download_result fetch_file(downloader_state& st, const download_job& job) {
   if (!digest) return fail(st, r, error);
   if (digest->sha256 != e.sha256) {
     ::unlinkat(tmp_dir, tmp_name.c_str(), 0);
-    return fail(st, r, "downloaded content does not match its sha256");
+    return fail(st, r, with_space_reason(st, e.size, "downloaded content does not match its sha256"));
   }
-  if (!fsync_path(tmp)) return fail(st, r, "cannot fsync the temp file");
+  if (!fsync_path(tmp)) return fail(st, r, with_space_reason(st, e.size, "cannot fsync the temp file"));
   if (e.mtime_ns > 0) {
     struct timespec times[2];
     times[0].tv_sec = e.mtime_ns / 1000000000;
@@ -332,7 +344,7 @@ void fetch_small_files(downloader_state& st, const std::vector<download_job>& jo
     ::close(fd);
     if (!ok) {
       ::unlinkat(tmp_dir, tmp.c_str(), 0);
-      r = fail(st, r, std::string("cannot write temp file: ") + std::strerror(errno));
+      r = fail(st, r, with_space_reason(st, e.size, std::string("cannot write temp file: ") + std::strerror(errno)));
       continue;
     }
     written.push_back({i, tmp, mtime_ns(after)});

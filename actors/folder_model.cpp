@@ -94,6 +94,7 @@ folder_model_actor spawn_folder_model(caf::actor_system& sys, folder_model_confi
             // over, rebuild from the disk and the hub (a rescan and a full
             // sync find whatever the index missed; same content merges).
             ++st.index_full_attempts;
+            st.index_failed_at_ns = mono_ns();
             st.last_error = *failure + "; retrying in a while";
             log::warn("folder-model", st.last_error);
             st.index_full_until_ns = mono_ns() + backoff_policy{}.delay_ms(st.index_full_attempts) * 1'000'000;
@@ -103,8 +104,8 @@ folder_model_actor spawn_folder_model(caf::actor_system& sys, folder_model_confi
             log::info("folder-model", "rebuilding what the index could not record");
             forget_sync_point(st);
             full_scan(self);
-          } else if (!st.index_rebuild_wanted) {
-            st.index_full_attempts = 0;
+          } else if (!st.index_rebuild_wanted && mono_ns() - st.index_failed_at_ns > 120'000'000'000) {
+            st.index_full_attempts = 0;  // two quiet minutes: the next failure starts the back-off afresh
           }
           for (auto& job : st.removals_to_retry) {
             auto current = st.index->get(job.entry.path);

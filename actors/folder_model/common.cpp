@@ -52,6 +52,13 @@ void queue_upload(folder_state& st, const std::string& path) {
 }
 
 void queue_download(folder_state& st, const file_entry& entry, std::optional<file_entry> expected) {
+  if (auto retry = st.download_retry.find(entry.path); retry != st.download_retry.end()) {
+    // A problem waiting for its back-off (a full disk, a link in the way):
+    // a new plan or event only updates what the retry will fetch.
+    retry->second.entry = entry;
+    retry->second.expected_local = std::move(expected);
+    return;
+  }
   auto wanted = st.downloading.find(entry.path);
   if (wanted != st.downloading.end()) {
     if (same_hub_version(wanted->second, entry)) return;

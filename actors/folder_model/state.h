@@ -106,6 +106,7 @@ struct folder_state {
   int64_t index_full_until_ns = 0;
   int index_full_attempts = 0;
   bool index_rebuild_wanted = false;
+  int64_t index_failed_at_ns = 0;
   int64_t refused_from_hub = 0;  // hub entries with a path or sha256 we do not accept
   std::unique_ptr<hub_api> hub;  // for POST /sync
   hasher_actor hasher;
