@@ -8,12 +8,14 @@
 
 #include <chrono>
 #include <optional>
+#include <map>
 #include <set>
 #include <unordered_map>
 
 #include <caf/all.hpp>
 
 #include "actors/log.h"
+#include "actors/rules/local_safety.h"
 #include "actors/rules/path_rules.h"
 
 namespace syncer {
@@ -39,7 +41,16 @@ struct watcher_state {
   // A .syncignore changed: once the write settled, refresh the rules and
   // walk the tree again to watch newly un-ignored folders.
   std::optional<clock_type::time_point> rewalk_at;
-  int64_t events = 0, batches = 0, overflows = 0, watch_failures = 0, skipped_dirs = 0;
+  int64_t events = 0, batches = 0, overflows = 0, watch_failures = 0, skipped_dirs = 0, watches_recovered = 0;
+  // Folders whose watch could not be added (unreadable, the inotify
+  // limit): tried again with back-off; once watched, everything in them is
+  // reported, so what changed meanwhile is seen.
+  struct unwatched_folder {
+    clock_type::time_point retry_at;
+    int attempts = 0;
+  };
+  std::map<std::string, unwatched_folder> unwatched;
+  bool rescan_wanted = false;  // a watch came back: what was deleted or moved away meanwhile needs a full look
   std::string last_error;
 
   ~watcher_state() {
@@ -67,12 +78,26 @@ struct watcher_state {
                    (err == ENOSPC ? " (the inotify watch limit, fs.inotify.max_user_watches, is reached; "
                                     "the folder is rescanned instead)"
                                   : "");
-      log::warn("watcher", last_error);
+      if (err == ENOENT || err == ENOTDIR) {  // gone meanwhile: nothing to watch
+        unwatched.erase(rel);
+        return;
+      }
+      auto& retry = unwatched[rel];
+      ++retry.attempts;
+      retry.retry_at = clock_type::now() + std::chrono::milliseconds(backoff_policy{}.delay_ms(retry.attempts));
+      if (retry.attempts == 1) log::warn("watcher", last_error);
       // The folder-model looks at it now: an unreadable folder becomes a
       // reported problem; the periodic rescan covers what a missing watch
       // misses.
       if (!rel.empty()) note(rel);
       return;
+    }
+    if (unwatched.erase(rel)) {
+      ++watches_recovered;
+      report = true;          // what it holds may have changed while it was not watched
+      rescan_wanted = true;   // and what left it meanwhile is only found by comparing with the index
+      log::info("watcher", "watching " + (rel.empty() ? std::string("/") : rel) + " again");
+      note(rel);
     }
     auto known = dir_of_wd.find(wd);
     bool newly_watched = known == dir_of_wd.end() || known->second != rel;
@@ -192,6 +217,16 @@ watcher_actor spawn_watcher(caf::actor_system& sys, watcher_config config, chang
           }
           auto now = clock_type::now();
           using std::chrono::milliseconds;
+          if (!st.unwatched.empty()) {
+            std::vector<std::string> due;
+            for (const auto& [rel, retry] : st.unwatched)
+              if (now >= retry.retry_at) due.push_back(rel);
+            for (const auto& rel : due) st.watch_tree(rel, false);
+          }
+          if (st.rescan_wanted) {
+            st.rescan_wanted = false;
+            self->send(st.sink, rescan_atom::value);
+          }
           if (st.rewalk_at && now >= *st.rewalk_at) {
             st.rewalk_at.reset();
             if (st.config.ignore_rules_changed) st.config.ignore_rules_changed();
@@ -217,6 +252,8 @@ watcher_actor spawn_watcher(caf::actor_system& sys, watcher_config config, chang
           out.counters["overflows"] = s.overflows;
           out.counters["skipped_folders"] = s.skipped_dirs;
           out.counters["watch_failures"] = s.watch_failures;
+          out.counters["unwatched_folders"] = static_cast<int64_t>(s.unwatched.size());
+          out.counters["watches_recovered"] = s.watches_recovered;
           out.info["root"] = s.config.root;
           out.info["last_error"] = s.last_error;
           return out;
