@@ -54,6 +54,17 @@ folder_model_actor spawn_folder_model(caf::actor_system& sys, folder_model_confi
           full_scan(self);
           pump(self);
         },
+        [self](watch_atom, const std::string& folder, const std::string& reason) {
+          auto& st = self->state;
+          std::string path = folder.empty() ? "." : folder;
+          if (reason.empty()) {
+            st.watch_problems.erase(path);
+            st.problems->resolved(path);
+          } else {
+            st.watch_problems.insert(path);
+            if (st.problems->report(path, reason, mono_ns(), now_ns())) log::warn("folder-model", "problem: " + path + ": " + reason);
+          }
+        },
         [self](rescan_atom, const std::vector<std::string>& paths) {
           for (const auto& p : paths) {
             self->state.retry_pending.erase(p);
@@ -120,6 +131,7 @@ folder_model_actor spawn_folder_model(caf::actor_system& sys, folder_model_confi
           }
           if (st.racy.size() > 4096) st.racy.clear();  // a burst's worth; they matter for a few seconds only
           for (const auto& p : st.problems->due(mono_ns())) {  // their back-off is over: try again
+            if (st.watch_problems.count(p)) continue;  // the watcher retries those itself
             if (auto retry = st.download_retry.find(p); retry != st.download_retry.end()) {
               auto job = retry->second;
               st.download_retry.erase(retry);

@@ -25,6 +25,7 @@ namespace syncer {
 using folder_model_actor = caf::typed_actor<
     caf::reacts_to<changed_atom, std::vector<std::string>>,
     caf::reacts_to<rescan_atom>,
+    caf::reacts_to<watch_atom, std::string, std::string>,  // a folder's watch failed (reason) or works again ("")
     // Internal: look again at paths whose retry time came (a file still
     // being written, an unstable hash); events meanwhile are folded in.
     caf::reacts_to<rescan_atom, std::vector<std::string>>,

@@ -43,6 +43,7 @@ using poll_atom = caf::atom_constant<caf::atom("poll")>;
 using flush_now_atom = caf::atom_constant<caf::atom("flush_now")>;
 using conflicts_atom = caf::atom_constant<caf::atom("conflicts")>;
 using prefetch_atom = caf::atom_constant<caf::atom("prefetch")>;
+using watch_atom = caf::atom_constant<caf::atom("watch")>;
 
 // --- inspection ---------------------------------------------------------
 // What every actor answers to `inspect_atom`: its name, numeric counters

@@ -50,7 +50,8 @@ struct watcher_state {
     int attempts = 0;
   };
   std::map<std::string, unwatched_folder> unwatched;
-  bool rescan_wanted = false;  // a watch came back: what was deleted or moved away meanwhile needs a full look
+  bool rescan_wanted = false;
+  std::vector<std::pair<std::string, std::string>> reported;  // watch failures and recoveries for the sink  // a watch came back: what was deleted or moved away meanwhile needs a full look
   std::string last_error;
 
   ~watcher_state() {
@@ -85,7 +86,12 @@ struct watcher_state {
       auto& retry = unwatched[rel];
       ++retry.attempts;
       retry.retry_at = clock_type::now() + std::chrono::milliseconds(backoff_policy{}.delay_ms(retry.attempts));
-      if (retry.attempts == 1) log::warn("watcher", last_error);
+      if (retry.attempts == 1) {
+        log::warn("watcher", last_error);
+        reported.emplace_back(rel, err == ENOSPC ? "not watched: the inotify watch limit is reached (raise "
+                                                   "fs.inotify.max_user_watches); changes are found by rescans"
+                                                 : std::string("not watched: ") + std::strerror(err));
+      }
       // The folder-model looks at it now: an unreadable folder becomes a
       // reported problem; the periodic rescan covers what a missing watch
       // misses.
@@ -97,6 +103,7 @@ struct watcher_state {
       report = true;          // what it holds may have changed while it was not watched
       rescan_wanted = true;   // and what left it meanwhile is only found by comparing with the index
       log::info("watcher", "watching " + (rel.empty() ? std::string("/") : rel) + " again");
+      reported.emplace_back(rel, std::string());
       note(rel);
     }
     auto known = dir_of_wd.find(wd);
@@ -223,6 +230,8 @@ watcher_actor spawn_watcher(caf::actor_system& sys, watcher_config config, chang
               if (now >= retry.retry_at) due.push_back(rel);
             for (const auto& rel : due) st.watch_tree(rel, false);
           }
+          for (auto& [rel, reason] : st.reported) self->send(st.sink, watch_atom::value, rel, reason);
+          st.reported.clear();
           if (st.rescan_wanted) {
             st.rescan_wanted = false;
             self->send(st.sink, rescan_atom::value);

@@ -23,7 +23,9 @@ using watcher_actor = caf::typed_actor<
 // Receives from the watcher.
 using change_sink_actor = caf::typed_actor<
     caf::reacts_to<changed_atom, std::vector<std::string>>,  // relative paths
-    caf::reacts_to<rescan_atom>>;                              // overflow: rescan all
+    caf::reacts_to<rescan_atom>,                               // overflow: rescan all
+    // A folder's watch could not be added (reason), or works again ("").
+    caf::reacts_to<watch_atom, std::string, std::string>>;
 
 struct watcher_config {
   std::string root;

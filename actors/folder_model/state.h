@@ -107,6 +107,8 @@ struct folder_state {
   int index_full_attempts = 0;
   bool index_rebuild_wanted = false;
   int64_t index_failed_at_ns = 0;
+  // Folders the watcher cannot watch: problems only the watcher resolves.
+  std::unordered_set<std::string> watch_problems;
   int64_t refused_from_hub = 0;  // hub entries with a path or sha256 we do not accept
   std::unique_ptr<hub_api> hub;  // for POST /sync
   hasher_actor hasher;
