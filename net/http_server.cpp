@@ -28,20 +28,15 @@
 
 #include "actors/log.h"
 #include "actors/rules/path_rules.h"
-#include "net/delta_file_body.h"
-#include "net/file_window_body.h"
-#include "net/hashing_file_body.h"
+#include "net/body/body_limit.h"
+#include "net/body/delta_file_body.h"
+#include "net/body/file_window_body.h"
+#include "net/body/hashing_file_body.h"
 #include "net/json.h"
 #include "storage/block_delta.h"
 #include "storage/sha256.h"
 
 namespace syncer {
-namespace {
-// Beast 1.74 compares the body size with the optional limit even when the
-// limit is boost::none (and "none" compares smaller than any size), so
-// "no limit" must be spelled as the largest value.
-constexpr uint64_t unlimited_body = ~uint64_t{0};
-}  // namespace
 
 namespace beast = boost::beast;
 namespace http = beast::http;
