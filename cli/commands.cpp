@@ -13,8 +13,8 @@
 #include "cli/config.h"
 #include "cli/node_client.h"
 #include "cli/node_server.h"
+#include "net/client/simple_http.h"
 #include "net/json.h"
-#include "net/simple_http.h"
 #include "storage/client_index.h"
 
 namespace syncer {

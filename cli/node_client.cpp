@@ -15,9 +15,9 @@
 #include "actors/log.h"
 #include "actors/rules/ignore.h"
 #include "storage/ignore_files.h"
-#include "net/event_stream.h"
+#include "net/client/event_stream.h"
+#include "net/client/hub_client.h"
 #include "net/http_server.h"
-#include "net/hub_client.h"
 #include "cli/shutdown.h"
 #include "storage/client_index.h"
 

@@ -1,4 +1,4 @@
-#include "net/hub_client.h"
+#include "net/client/hub_client.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -8,55 +8,32 @@
 #include <functional>
 #include <future>
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
 #include "actors/rules/path_rules.h"
-#include "net/file_window_body.h"
-#include "net/hashing_file_body.h"
+#include "net/body/file_window_body.h"
+#include "net/client/hub_connection.h"
 #include "net/json.h"
 #include "storage/block_delta.h"
 
 namespace syncer {
 namespace {
-// Beast 1.74 compares the body size with the optional limit even when the
-// limit is boost::none (and "none" compares smaller than any size), so
-// "no limit" must be spelled as the largest value.
-constexpr uint64_t unlimited_body = ~uint64_t{0};
-}  // namespace
-namespace {
 
 namespace beast = boost::beast;
 namespace http = beast::http;
-namespace asio = boost::asio;
-using tcp = asio::ip::tcp;
-using namespace std::chrono_literals;
-
-constexpr auto connect_timeout = 3s;
-constexpr auto io_timeout = 60s;
-
-// Time allowed for moving `bytes`: never under a minute, and at least
-// 10 MB/s for big bodies, so multi-GiB transfers are not cut off.
-std::chrono::seconds transfer_timeout(uint64_t bytes) {
-  return std::max<std::chrono::seconds>(io_timeout, std::chrono::seconds(bytes / (10 * 1000 * 1000)));
-}
-
-struct raw_reply {
-  int status = 0;
-  std::string body;
-  std::string error;
-};
+using edge::header_list;
+using edge::raw_reply;
+using edge::transfer_timeout;
 
 class beast_hub_client : public hub_api {
  public:
-  explicit beast_hub_client(hub_address address) : address_(std::move(address)) {}
+  explicit beast_hub_client(hub_address address) : conn_(std::move(address)) {}
 
-  hub_reply health() override { return to_reply(call(http::verb::get, "/health", "", {})); }
+  hub_reply health() override { return to_reply(conn_.call(http::verb::get, "/health", "", {})); }
 
   hub_reply register_client(const std::string& name, std::string* client_id) override {
-    auto r = call(http::verb::post, "/register", "{\"client_name\":" + json::quote(name) + "}", {});
+    auto r = conn_.call(http::verb::post, "/register", "{\"client_name\":" + json::quote(name) + "}", {});
     auto reply = to_reply(r);
     if (reply.ok()) {
       std::string error;
@@ -89,7 +66,7 @@ class beast_hub_client : public hub_api {
     }
     body += "]}";
     std::vector<file_entry>().swap(local);  // written out: free it before sending
-    auto r = call(http::verb::post, "/sync", body, {});
+    auto r = conn_.call(http::verb::post, "/sync", body, {});
     std::string().swap(body);  // sent: its MiBs are not needed while the answer is parsed
     auto reply = to_reply(r);
     if (reply.ok()) {
@@ -105,8 +82,8 @@ class beast_hub_client : public hub_api {
     auto target = "/upload?path=" + percent_encode_path(meta.path);
     raw_reply r;
     for (int attempt = 0; attempt < 2; ++attempt) {
-      bool reused = stream_.has_value();
-      if (!connect(&r)) return to_reply(r);
+      bool reused = conn_.connected();
+      if (!conn_.connect(&r)) return to_reply(r);
       http::request<file_window_body> req{http::verb::post, target, 11};
       beast::error_code ec;
       req.body().file.open(local_file.c_str(), beast::file_mode::scan, ec);
@@ -115,10 +92,10 @@ class beast_hub_client : public hub_api {
       if (ec) return {0, "cannot read " + local_file + ": " + ec.message()};
       auto headers = change_headers(meta);
       if (!meta.sha256.empty()) headers.push_back({"X-Sha256", meta.sha256});
-      decorate(req, headers);
+      conn_.decorate(req, headers);
       req.prepare_payload();
       auto size = req.body().length;
-      if (exchange(req, &r, transfer_timeout(size))) break;
+      if (conn_.exchange(req, &r, transfer_timeout(size))) break;
       if (!reused) break;
     }
     return change_reply(r, out);
@@ -127,17 +104,17 @@ class beast_hub_client : public hub_api {
   hub_reply link(const file_entry& meta, hub_change* out) override {
     std::string body = "{\"sha256\":" + json::quote(meta.sha256) + ",\"size\":" + std::to_string(meta.size) +
                        ",\"mtime\":" + std::to_string(meta.mtime_ns) + ",\"version\":" + json::version_json(meta.version) + "}";
-    auto r = call(http::verb::post, "/link?path=" + percent_encode_path(meta.path), body, change_headers(meta));
+    auto r = conn_.call(http::verb::post, "/link?path=" + percent_encode_path(meta.path), body, change_headers(meta));
     return change_reply(r, out);
   }
 
   hub_reply make_dir(const file_entry& meta, hub_change* out) override {
-    auto r = call(http::verb::put, "/dirs/" + percent_encode_path(meta.path), "", change_headers(meta));
+    auto r = conn_.call(http::verb::put, "/dirs/" + percent_encode_path(meta.path), "", change_headers(meta));
     return change_reply(r, out);
   }
 
   hub_reply remove(const file_entry& meta, hub_change* out) override {
-    auto r = call(http::verb::delete_, "/files/" + percent_encode_path(meta.path), "", change_headers(meta));
+    auto r = conn_.call(http::verb::delete_, "/files/" + percent_encode_path(meta.path), "", change_headers(meta));
     return change_reply(r, out);
   }
 
@@ -152,8 +129,8 @@ class beast_hub_client : public hub_api {
     whole_sha256->clear();
     raw_reply r;
     for (int attempt = 0; attempt < 2; ++attempt) {
-      bool reused = stream_.has_value();
-      if (!connect(&r)) return to_reply(r);
+      bool reused = conn_.connected();
+      if (!conn_.connect(&r)) return to_reply(r);
       struct stat st {};
       uint64_t have = ::stat(dest_file.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
       http::request<http::empty_body> req{http::verb::get, "/download/" + percent_encode_path(path), 11};
@@ -162,8 +139,8 @@ class beast_hub_client : public hub_api {
         headers.push_back({"Range", "bytes=" + std::to_string(have) + "-"});
         headers.push_back({"If-Range", "\"" + expected_sha256 + "\""});
       }
-      decorate(req, headers);
-      if (fetch(req, expected_sha256, dest_file, &r, whole_sha256)) break;
+      conn_.decorate(req, headers);
+      if (conn_.fetch(req, expected_sha256, dest_file, &r, whole_sha256)) break;
       if (!reused) break;
     }
     return to_reply(r);
@@ -184,7 +161,7 @@ class beast_hub_client : public hub_api {
       std::string error;
       return file_block_checksums(local_file, delta_block_size, &error, stop.get());
     });
-    auto r = call(http::verb::get, "/blocks?path=" + percent_encode_path(meta.path), "", {});
+    auto r = conn_.call(http::verb::get, "/blocks?path=" + percent_encode_path(meta.path), "", {});
     auto reply = to_reply(r);
     if (!reply.ok()) *stop = true;
     auto mine = ours.get();
@@ -219,7 +196,7 @@ class beast_hub_client : public hub_api {
     headers.push_back({"X-Delta-Block-Size", std::to_string(base->block_size)});
     headers.push_back({"X-Delta-Size", std::to_string(meta.size)});
     headers.push_back({"X-Delta-Literal", format_block_list(literal)});
-    auto up = call(http::verb::post, "/upload?path=" + percent_encode_path(meta.path), body, headers,
+    auto up = conn_.call(http::verb::post, "/upload?path=" + percent_encode_path(meta.path), body, headers,
                    "application/octet-stream");
     auto result = change_reply(up, out);
     if (result.ok()) *sent = bytes;
@@ -230,7 +207,7 @@ class beast_hub_client : public hub_api {
                            const std::string& dest_file, std::string* whole_sha256, uint64_t* received) override {
     whole_sha256->clear();
     *received = 0;
-    auto r = call(http::verb::get, "/delta?from=" + from_sha256 + "&to=" + to_sha256, "", {});
+    auto r = conn_.call(http::verb::get, "/delta?from=" + from_sha256 + "&to=" + to_sha256, "", {});
     auto reply = to_reply(r);
     if (!reply.ok()) return reply;
     auto newline = r.body.find('\n');
@@ -256,11 +233,11 @@ class beast_hub_client : public hub_api {
     whole_sha256->clear();
     raw_reply r;
     for (int attempt = 0; attempt < 2; ++attempt) {
-      bool reused = stream_.has_value();
-      if (!connect(&r)) return to_reply(r);
+      bool reused = conn_.connected();
+      if (!conn_.connect(&r)) return to_reply(r);
       http::request<http::empty_body> req{http::verb::get, "/incoming/" + sha256, 11};
-      decorate(req, {});
-      if (fetch(req, sha256, dest_file, &r, whole_sha256)) break;
+      conn_.decorate(req, {});
+      if (conn_.fetch(req, sha256, dest_file, &r, whole_sha256)) break;
       if (!reused) break;
     }
     return to_reply(r);
@@ -278,7 +255,7 @@ class beast_hub_client : public hub_api {
       if (c.op == batch_change::upload) body += c.content;
     header_list headers;
     if (!changes.front().meta.origin.empty()) headers.push_back({"X-Client-Id", changes.front().meta.origin});
-    auto r = call(http::verb::post, "/batch", body, headers, "application/octet-stream");
+    auto r = conn_.call(http::verb::post, "/batch", body, headers, "application/octet-stream");
     auto reply = to_reply(r);
     if (!reply.ok()) return reply;
     std::string error;
@@ -298,7 +275,7 @@ class beast_hub_client : public hub_api {
       body += json::quote(sha256s[i]);
     }
     body += "]}";
-    auto r = call(http::verb::post, "/objects", body, {});
+    auto r = conn_.call(http::verb::post, "/objects", body, {});
     auto reply = to_reply(r);
     if (!reply.ok()) return reply;
     auto newline = r.body.find('\n');
@@ -320,7 +297,7 @@ class beast_hub_client : public hub_api {
   }
 
   hub_reply list_files(bool include_deleted, std::vector<file_entry>* out) override {
-    auto r = call(http::verb::get, include_deleted ? "/files?deleted=1" : "/files", "", {});
+    auto r = conn_.call(http::verb::get, include_deleted ? "/files?deleted=1" : "/files", "", {});
     auto reply = to_reply(r);
     if (reply.ok()) {
       std::string error;
@@ -332,23 +309,12 @@ class beast_hub_client : public hub_api {
   }
 
  private:
-  using header_list = std::vector<std::pair<std::string, std::string>>;
-
   static header_list change_headers(const file_entry& meta) {
     header_list h;
     if (!meta.origin.empty()) h.push_back({"X-Client-Id", meta.origin});
     if (meta.mtime_ns > 0) h.push_back({"X-Mtime", std::to_string(meta.mtime_ns)});
     if (!meta.version.empty()) h.push_back({"X-Version", meta.version.to_string()});
     return h;
-  }
-
-  template <class Request>
-  void decorate(Request& req, const header_list& headers) {
-    req.set(http::field::host, address_.host + ":" + std::to_string(address_.port));
-    req.set(http::field::user_agent, "syncer");
-    req.keep_alive(true);
-    if (!address_.api_key.empty()) req.set(http::field::authorization, "Bearer " + address_.api_key);
-    for (const auto& [k, v] : headers) req.set(k, v);
   }
 
   static hub_reply to_reply(const raw_reply& r) {
@@ -369,166 +335,7 @@ class beast_hub_client : public hub_api {
     return reply;
   }
 
-  // Runs the io_context until the pending async operation is done.
-  void run() {
-    io_.restart();
-    io_.run();
-  }
-
-  bool connect(raw_reply* r) {
-    if (stream_) return true;
-    beast::error_code ec;
-    tcp::resolver resolver(io_);
-    auto endpoints = resolver.resolve(address_.host, std::to_string(address_.port), ec);
-    if (ec) {
-      r->status = 0;
-      r->error = "cannot resolve hub " + address_.host + ": " + ec.message();
-      return false;
-    }
-    stream_.emplace(io_);
-    stream_->expires_after(connect_timeout);
-    stream_->async_connect(endpoints, [&](beast::error_code e, const tcp::endpoint&) { ec = e; });
-    run();
-    if (ec) {
-      stream_.reset();
-      r->status = 0;
-      r->error = "cannot reach the hub at " + address_.host + ":" + std::to_string(address_.port) + ": " + ec.message();
-      return false;
-    }
-    stream_->socket().set_option(tcp::no_delay(true), ec);
-    return true;
-  }
-
-  void drop_connection() {
-    if (!stream_) return;
-    beast::error_code ec;
-    stream_->socket().close(ec);
-    stream_.reset();
-    buffer_.clear();
-  }
-
-  // Writes `req`, reads a string response. false when the connection failed.
-  template <class Request>
-  bool exchange(Request& req, raw_reply* r, std::chrono::seconds write_timeout) {
-    beast::error_code ec;
-    stream_->expires_after(write_timeout);
-    http::async_write(*stream_, req, [&](beast::error_code e, size_t) { ec = e; });
-    run();
-    if (!ec) {
-      http::response_parser<http::string_body> parser;
-      parser.body_limit(unlimited_body);
-      buffer_.reserve(256 * 1024);  // else Beast reads 512 bytes per call (batch answers are MiBs)
-      stream_->expires_after(io_timeout);
-      http::async_read(*stream_, buffer_, parser, [&](beast::error_code e, size_t) { ec = e; });
-      run();
-      if (!ec) {
-        auto& res = parser.get();
-        r->status = static_cast<int>(res.result_int());
-        r->body = std::move(res.body());
-        r->error.clear();
-        if (!res.keep_alive()) drop_connection();
-        return true;
-      }
-    }
-    drop_connection();
-    r->status = 0;
-    r->error = "lost the connection to the hub: " + ec.message();
-    return false;
-  }
-
-  raw_reply call(http::verb verb, const std::string& target, const std::string& body, const header_list& headers,
-                 const char* content_type = "application/json") {
-    raw_reply r;
-    for (int attempt = 0; attempt < 2; ++attempt) {
-      bool reused = stream_.has_value();
-      if (!connect(&r)) return r;
-      // The body is sent from the caller's string, not copied: /sync and
-      // /batch bodies are MiBs.
-      http::request<http::span_body<const char>> req{verb, target, 11};
-      decorate(req, headers);
-      if (!body.empty()) {
-        req.set(http::field::content_type, content_type);
-        req.body() = {body.data(), body.size()};
-      }
-      req.prepare_payload();
-      if (exchange(req, &r, transfer_timeout(body.size()))) return r;
-      if (!reused) return r;  // a fresh connection failed: the hub is away
-    }
-    return r;
-  }
-
-  // GET with the body streamed into `dest_file` (appended on 206).
-  bool fetch(http::request<http::empty_body>& req, const std::string& expected_sha256, const std::string& dest_file,
-             raw_reply* r, std::string* whole_sha256) {
-    beast::error_code ec;
-    stream_->expires_after(io_timeout);
-    http::async_write(*stream_, req, [&](beast::error_code e, size_t) { ec = e; });
-    run();
-    http::response_parser<http::empty_body> header;
-    header.body_limit(unlimited_body);
-    if (!ec) {
-      http::async_read_header(*stream_, buffer_, header, [&](beast::error_code e, size_t) { ec = e; });
-      run();
-    }
-    if (ec) {
-      drop_connection();
-      r->status = 0;
-      r->error = "lost the connection to the hub: " + ec.message();
-      return false;
-    }
-    int status = static_cast<int>(header.get().result_int());
-    r->status = status;
-    if (status != 200 && status != 206) {
-      http::response_parser<http::string_body> rest{std::move(header)};
-      stream_->expires_after(io_timeout);
-      http::async_read(*stream_, buffer_, rest, [&](beast::error_code e, size_t) { ec = e; });
-      run();
-      if (ec) drop_connection();
-      else r->body = rest.get().body();
-      return true;
-    }
-    std::string etag = std::string(header.get()["X-Sha256"]);
-    bool mismatch = !expected_sha256.empty() && !etag.empty() && etag != expected_sha256;
-    http::response_parser<hashing_file_body> body{std::move(header)};
-    body.body_limit(unlimited_body);
-    body.get().body().file.open(dest_file.c_str(), status == 206 ? beast::file_mode::append : beast::file_mode::write,
-                                ec);
-    if (ec) {
-      drop_connection();
-      r->status = 0;
-      r->error = "cannot write " + dest_file + ": " + ec.message();
-      return true;
-    }
-    auto length = body.content_length().value_or(0);
-    // Beast reads at most the buffer's free capacity per call (512 bytes
-    // after a header): room for 256 KiB reads first.
-    buffer_.reserve(256 * 1024);
-    stream_->expires_after(transfer_timeout(length));
-    http::async_read(*stream_, buffer_, body, [&](beast::error_code e, size_t) { ec = e; });
-    run();
-    beast::error_code close_ec;
-    body.get().body().file.close(close_ec);
-    if (ec) {
-      drop_connection();
-      r->status = 0;
-      r->error = "download interrupted: " + ec.message();
-      return true;  // keep the partial file: the next try resumes with Range
-    }
-    if (!body.get().keep_alive()) drop_connection();
-    if (mismatch) {
-      ::unlink(dest_file.c_str());
-      r->status = 409;
-      r->error = "the hub's content changed during the download";
-    } else if (status == 200) {
-      *whole_sha256 = body.get().body().hash->hex_digest();
-    }
-    return true;
-  }
-
-  hub_address address_;
-  asio::io_context io_;
-  std::optional<beast::tcp_stream> stream_;
-  beast::flat_buffer buffer_;
+  edge::hub_connection conn_;
 };
 
 }  // namespace

@@ -1,4 +1,4 @@
-#include "net/simple_http.h"
+#include "net/client/simple_http.h"
 
 #include <chrono>
 

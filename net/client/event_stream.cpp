@@ -1,4 +1,4 @@
-#include "net/event_stream.h"
+#include "net/client/event_stream.h"
 
 #include <algorithm>
 

@@ -1,0 +1,207 @@
+#include "net/server/http_session.h"
+
+#include <cstring>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include "actors/log.h"
+#include "actors/rules/path_rules.h"
+#include "net/body/body_limit.h"
+#include "net/json.h"
+#include "net/server/ask.h"
+#include "net/server/request_parts.h"
+#include "net/server/websocket_session.h"
+
+namespace syncer::edge {
+
+void http_session::shut() {
+  asio::post(stream_.get_executor(), [self = shared_from_this()] { self->close(); });
+}
+
+void http_session::run() {
+  server_->track(shared_from_this());
+  asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_header(); });
+}
+
+void http_session::read_header() {
+  header_parser_.emplace();
+  header_parser_->header_limit(64 * 1024);
+  header_parser_->body_limit(unlimited_body);
+  stream_.expires_after(std::chrono::minutes(5));  // idle keep-alive connections
+  http::async_read_header(stream_, buffer_, *header_parser_,
+                          [self = shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
+}
+
+void http_session::on_header(beast::error_code ec) {
+  if (ec) {
+    if (ec != http::error::end_of_stream) log::debug("http", "reading a request header failed: " + ec.message());
+    return close();
+  }
+  stream_.expires_never();
+  auto& req = header_parser_->get();
+  version_ = req.version();
+  keep_alive_ = req.keep_alive();
+  auto parts = split_target(std::string(req.target()));
+  if (!parts.ok) return reject(400, "the query string has a malformed % escape");
+  path_ = parts.path;
+  query_ = parts.query;
+  method_ = req.method();
+
+  if (path_ != "/health" && !authorized(req)) return reject(401, "missing or invalid API key");
+  if (websocket::is_upgrade(req)) return upgrade();
+  if (server_->hub && method_ == http::verb::post && path_ == "/upload") return start_upload();
+  // Every other request has at most a JSON body.
+  string_parser_.emplace(std::move(*header_parser_));
+  uint64_t limit = server_->hub ? server_->hub->max_json_bytes : 1 << 20;
+  if (auto len = string_parser_->content_length(); len && *len > limit)
+    return reject(413, "request body is larger than the limit of " + std::to_string(limit) + " bytes");
+  string_parser_->body_limit(limit);
+  read_body(*string_parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
+    if (ec == http::error::body_limit) return self->reject(413, "request body is too large");
+    if (ec) {
+      log::debug("http", "reading the request body failed: " + ec.message());
+      return self->close();
+    }
+    self->route();
+  });
+}
+
+bool http_session::authorized(const http::request<http::empty_body>& req) const {
+  if (!server_->hub || server_->hub->api_keys.empty()) return true;
+  auto header = std::string(req[http::field::authorization]);
+  const std::string prefix = "Bearer ";
+  if (header.compare(0, prefix.size(), prefix) != 0) return false;
+  auto key = header.substr(prefix.size());
+  for (const auto& k : server_->hub->api_keys)
+    if (!k.empty() && k == key) return true;
+  return false;
+}
+
+// Decoded, normalised sync path from a URL suffix or a query value.
+std::optional<std::string> http_session::sync_path(const std::string& raw, bool encoded) {
+  std::string error;
+  auto decoded = encoded ? percent_decode(raw) : std::optional<std::string>(raw);
+  if (!decoded) {
+    reject(400, "the path has a malformed % escape");
+    return std::nullopt;
+  }
+  auto normal = normalize_sync_path(*decoded, &error);
+  if (!normal) {
+    reject(400, "invalid path: " + error);
+    return std::nullopt;
+  }
+  if (is_internal_path(*normal)) {
+    reject(400, "invalid path: .syncer/ is never synced");
+    return std::nullopt;
+  }
+  return normal;
+}
+
+void http_session::route() {
+  const auto& p = path_;
+  auto is = [&](const char* prefix) { return p.compare(0, std::strlen(prefix), prefix) == 0; };
+  if (p == "/health") {
+    if (method_ != http::verb::get) return reject(405, "use GET");
+    return send_json(200, std::string("{\"status\":\"ok\",\"version\":\"") + SYNCER_VERSION + "\"}");
+  }
+  if (p == "/inspect") {
+    if (method_ != http::verb::get) return reject(405, "use GET");
+    return inspect();
+  }
+  if (!server_->hub) return reject(404, "no such endpoint: " + p);
+  // Each route checks its method and answers (routes_*.cpp).
+  if (p == "/register") return on_register();
+  if (p == "/sync") return on_sync();
+  if (p == "/link") return on_link();
+  if (is("/dirs/")) return on_make_dir();
+  if (is("/files/")) return on_delete_file();
+  if (p == "/files") return on_list_files();
+  if (p == "/conflicts") return on_conflicts();
+  if (is("/incoming/")) return on_incoming();
+  if (is("/download/")) return on_download();
+  if (p == "/blocks") return on_blocks();
+  if (p == "/delta") return on_delta();
+  if (p == "/batch") return on_batch();
+  if (p == "/objects") return on_objects();
+  if (is("/ws/")) return reject(400, "this endpoint needs a WebSocket upgrade");
+  return reject(404, "no such endpoint: " + p);
+}
+
+std::function<void(const std::string&)> http_session::hub_did_not_answer() {
+  auto self = shared_from_this();
+  return [self](const std::string& msg) { self->reject(503, "the hub did not answer: " + msg, false); };
+}
+
+void http_session::upgrade() {
+  if (!server_->hub) return reject(404, "no WebSocket endpoint here");
+  if (path_.compare(0, 4, "/ws/") != 0) return reject(404, "no WebSocket endpoint at " + path_);
+  auto id = percent_decode(path_.substr(4)).value_or("");
+  if (!valid_client_id(id)) return reject(400, "invalid client id");
+  bool batch = query_.count("batch") && query_["batch"] != "0" && query_["batch"] != "false";
+  auto self = shared_from_this();
+  ask<std::optional<client_record>>(
+      server_->system, stream_.get_executor(), server_->hub->store,
+      std::function<void(std::optional<client_record>&)>([self, id, batch](std::optional<client_record>& c) {
+        if (!c) return self->reject(404, "unknown client id '" + id + "'; register first", true);
+        if (self->server_->stopping) return self->close();
+        auto ws = std::make_shared<ws_session>(self->server_, self->stream_.release_socket(), id, batch);
+        self->server_->track(ws);
+        ws->start(self->header_parser_->release());
+      }),
+      std::function<void(const std::string&)>(
+          [self](const std::string& msg) { self->reject(503, "the hub did not answer: " + msg, true); }),
+      client_atom::value, id);
+}
+
+std::shared_ptr<http_session::string_response> http_session::make_json(int status, std::string body) {
+  auto res = std::make_shared<string_response>(static_cast<http::status>(status), version_);
+  res->set(http::field::server, "syncer");
+  res->set(http::field::content_type, "application/json");
+  res->body() = std::move(body);
+  res->prepare_payload();
+  res->keep_alive(keep_alive_ && !force_close_);
+  return res;
+}
+
+void http_session::send_json(int status, std::string body) { write(make_json(status, std::move(body))); }
+
+void http_session::reject(int status, const std::string& message, bool body_unread) {
+  if (body_unread) force_close_ = true;
+  if (status >= 500) log::warn("http", path_ + ": " + message);
+  else log::debug("http", path_ + ": " + std::to_string(status) + " " + message);
+  send_json(status, json::error_body(message));
+}
+
+void http_session::reset() {
+  string_parser_.reset();
+  file_parser_.reset();
+  delta_parser_.reset();
+  header_parser_.reset();
+  force_close_ = false;
+}
+
+void http_session::linger() {
+  beast::error_code ec;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream_.expires_after(std::chrono::seconds(2));
+  drain_block_.resize(64 * 1024);
+  drain_next(0);
+}
+
+void http_session::drain_next(uint64_t drained) {
+  stream_.async_read_some(asio::buffer(drain_block_),
+                          [self = shared_from_this(), drained](beast::error_code ec, size_t n) {
+                            if (ec || drained + n > (64u << 20)) return self->close();
+                            self->drain_next(drained + n);
+                          });
+}
+
+void http_session::close() {
+  beast::error_code ec;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream_.socket().close(ec);
+}
+
+}  // namespace syncer::edge

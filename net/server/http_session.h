@@ -1,0 +1,201 @@
+// Internal to net/server/*.cpp: one HTTP/1.1 connection of a node's edge.
+// It reads a request header, checks the API key, then either hands the
+// socket to a WebSocket session, streams an upload body into a temp file,
+// or reads a JSON body (up to the configured limit) and routes it. Every
+// answer is one of send_json / reject / a streamed body; nothing on the
+// I/O thread waits for an actor (see ask.h). Keep-alive: the next header
+// is read after each answer, unless the request body was left unread (then
+// the connection lingers and closes).
+//
+// The member functions live in one file per responsibility:
+//   http_session.cpp     reading headers and bodies, auth, routing, upgrade, answers
+//   routes_sync.cpp      /register, /sync, GET /files, /conflicts, /inspect
+//   routes_upload.cpp    /upload (whole and delta), /link, PUT /dirs, DELETE /files, /batch
+//   routes_download.cpp  /download, /incoming, /blocks, /delta, /objects
+// Pulls in Beast.
+#pragma once
+
+#include <cerrno>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "actors/file_store.h"
+#include "net/body/delta_file_body.h"
+#include "net/body/hashing_file_body.h"
+#include "net/server/incoming_registry.h"
+#include "net/server/listener.h"
+
+namespace syncer::edge {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+class http_session : public connection, public std::enable_shared_from_this<http_session> {
+ public:
+  http_session(server_ptr server, tcp::socket&& socket) : server_(std::move(server)), stream_(std::move(socket)) {}
+
+  void shut() override;
+  void run();
+
+ private:
+  using string_response = http::response<http::string_body>;
+
+  // ---- http_session.cpp: the request cycle
+  void read_header();
+  void on_header(beast::error_code ec);
+
+  // Reads the body of the current request. Beast reads from the socket at
+  // most the buffer's free capacity (512 bytes after a header), so the
+  // buffer gets room for 64 KiB reads first: a 1 GiB upload is then 16K
+  // reads, not 2M. A client that sent "Expect: 100-continue" (curl -T,
+  // --data-binary @big) gets the interim answer instead of waiting 1 s.
+  template <class Parser, class Handler>
+  void read_body(Parser& parser, Handler handler) {
+    if (!parser.is_done()) buffer_.reserve(256 * 1024);
+    if (!beast::iequals(parser.get()[http::field::expect], "100-continue") || parser.is_done())
+      return http::async_read(stream_, buffer_, parser, std::move(handler));
+    auto interim = std::make_shared<http::response<http::empty_body>>(http::status::continue_, version_);
+    http::async_write(stream_, *interim,
+                      [self = shared_from_this(), interim, &parser, handler](beast::error_code ec, size_t) mutable {
+                        if (ec) return self->close();
+                        http::async_read(self->stream_, self->buffer_, parser, std::move(handler));
+                      });
+  }
+
+  bool authorized(const http::request<http::empty_body>& req) const;
+  // Decoded, normalised sync path from a URL suffix or a query value
+  // (answers 400 and returns nullopt when it is not one).
+  std::optional<std::string> sync_path(const std::string& raw, bool encoded);
+  // Dispatches a request whose JSON body was read to its route below.
+  void route();
+  // What a route answers when the actor it asked did not answer (503).
+  std::function<void(const std::string&)> hub_did_not_answer();
+  // WS /ws/{client_id}: checks the id with file-store, then hands the socket to a ws_session.
+  void upgrade();
+
+  std::shared_ptr<string_response> make_json(int status, std::string body);
+  void send_json(int status, std::string body);
+  // 507 Insufficient Storage for a full disk or quota (the client backs
+  // off and retries by itself), 500 for any other storage error.
+  static int storage_status(int err) { return err == ENOSPC || err == EDQUOT ? 507 : 500; }
+  // An error answer. `body_unread`: the request body was not consumed, so
+  // the connection cannot be reused.
+  void reject(int status, const std::string& message, bool body_unread = true);
+
+  template <class Response>
+  void write(std::shared_ptr<Response> res) {
+    bool close_after = force_close_ || !res->keep_alive();
+    if (force_close_) res->keep_alive(false);
+    http::async_write(stream_, *res, [self = shared_from_this(), res, close_after](beast::error_code ec, size_t) {
+      if (ec) return self->close();
+      if (close_after) return self->force_close_ ? self->linger() : self->close();
+      self->reset();
+      self->read_header();
+    });
+  }
+
+  void reset();
+  // After an answer sent before the request body was read (413, 401, ...):
+  // closing with unread bytes in the socket makes the kernel send a reset,
+  // which can destroy the answer before the client reads it. So stop
+  // sending, then read and discard for a bounded while (2 s, 64 MiB).
+  void linger();
+  void drain_next(uint64_t drained);
+  void close();
+
+  // ---- routes_sync.cpp
+  void on_register();
+  void on_sync();
+  void on_list_files();
+  void on_conflicts();
+  // GET /inspect: every inspect target's actor_state; a silent one is reported, not waited for.
+  void inspect();
+
+  // ---- routes_upload.cpp
+  // Change metadata from X-Client-Id, X-Mtime, X-Version.
+  template <class Req>
+  bool change_headers(const Req& req, incoming_change* c);
+  // POST /upload: the body streamed into a temp file, hashed on the way.
+  void start_upload();
+  // POST /upload with X-Delta-Base: only the literal blocks are sent.
+  void start_delta_upload();
+  // A large upload with X-Sha256 is announced to the other clients while it arrives.
+  void announce_incoming();
+  void incoming_done(bool ok);
+  void drop_incoming();
+  // Sends `c` to file-store and answers with its change_result.
+  void commit(incoming_change c, bool delta = false);
+  void on_link();
+  void on_make_dir();
+  void on_delete_file();
+  void on_batch();
+  void batch(http::request<http::string_body>& req);
+  static bool write_whole_file(const std::string& file, std::string_view bytes);
+
+  // ---- routes_download.cpp
+  void on_incoming();
+  void on_download();
+  void on_blocks();
+  void on_delta();
+  void on_objects();
+  void incoming(const std::string& sha);
+  void tail_next();
+  void end_tail(bool broken);
+  void objects(std::string_view body);
+  void blocks(const file_lookup& f);
+  void delta(const std::string& from, const std::string& to);
+  void download(const file_lookup& f);
+
+  // Most changes one batch may carry, and the most bytes one POST
+  // /objects answer holds (the rest is answered null: ask again).
+  static constexpr size_t max_batch_changes = 10000;
+  static constexpr uint64_t max_objects_reply_bytes = 16ull << 20;
+  // Most literal bytes one GET /delta answer holds; a bigger change is
+  // downloaded whole.
+  static constexpr uint64_t max_delta_reply_bytes = 32ull << 20;
+
+  server_ptr server_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::empty_body>> header_parser_;
+  std::optional<http::request_parser<http::string_body>> string_parser_;
+  std::optional<http::request_parser<hashing_file_body>> file_parser_;
+  std::optional<http::request_parser<delta_file_body>> delta_parser_;
+  unsigned version_ = 11;
+  bool keep_alive_ = true;
+  bool force_close_ = false;
+  http::verb method_ = http::verb::get;
+  std::string path_;
+  std::map<std::string, std::string> query_;
+  incoming_change incoming_;
+  std::string temp_file_;
+  std::string range_header_, if_range_;
+  std::shared_ptr<incoming_upload> incoming_upload_;  // this session's upload, when announced
+  struct tail_state {
+    explicit tail_state(const asio::any_io_executor& ex) : timer(ex) {}
+    std::shared_ptr<incoming_upload> up;
+    int fd = -1;
+    uint64_t sent = 0;
+    std::string head;
+    std::vector<char> block;
+    asio::steady_timer timer;
+    std::chrono::steady_clock::time_point last_progress;
+  };
+  std::shared_ptr<tail_state> tail_;  // GET /incoming being answered
+  std::string delta_base_;               // the delta upload being received: its base
+  std::vector<uint64_t> delta_literal_;  // and its literal blocks (when in 128 KiB blocks)
+  std::vector<char> drain_block_;
+};
+
+}  // namespace syncer::edge

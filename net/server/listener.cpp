@@ -1,0 +1,108 @@
+// The listener and the public http_server API (net/http_server.h):
+// binding, the accept loop that starts one http_session per connection,
+// the I/O threads, and stop(), which closes every connection and ends the
+// session sinks so the actor system can shut down.
+#include <unistd.h>
+
+#include <chrono>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <caf/all.hpp>
+
+#include "net/server/http_session.h"
+#include "net/server/listener.h"
+
+namespace syncer {
+
+using tcp = boost::asio::ip::tcp;
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+
+void http_server::impl::accept() {
+  acceptor.async_accept(asio::make_strand(io), [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+    if (self->stopping) return;
+    if (!ec) {
+      socket.set_option(tcp::no_delay(true), ec);
+      std::make_shared<edge::http_session>(self, std::move(socket))->run();
+    }
+    self->accept();
+  });
+}
+
+http_server::http_server(caf::actor_system& system) : impl_(std::make_shared<impl>(system)) {}
+
+http_server::~http_server() { stop(); }
+
+void http_server::set_inspect_targets(std::string role, std::vector<std::pair<std::string, caf::actor>> targets) {
+  impl_->role = std::move(role);
+  impl_->targets = std::move(targets);
+}
+
+void http_server::enable_hub(hub_edge_config config) {
+  impl_->temp_prefix = config.upload_temp_dir + "/edge-" + std::to_string(::getpid()) + "-";
+  impl_->hub = std::move(config);
+}
+
+std::optional<uint16_t> http_server::start(const std::string& host, uint16_t port, int threads, std::string* error) {
+  try {
+    beast::error_code ec;
+    auto address = asio::ip::make_address(host == "localhost" ? "127.0.0.1" : host, ec);
+    if (ec) {
+      if (error) *error = "cannot listen on " + host + ":" + std::to_string(port) + ": not an IP address";
+      return std::nullopt;
+    }
+    tcp::endpoint endpoint{address, port};
+    impl_->acceptor.open(endpoint.protocol());
+    impl_->acceptor.set_option(asio::socket_base::reuse_address(true));
+    impl_->acceptor.bind(endpoint, ec);
+    if (ec) {
+      if (error) *error = "cannot listen on " + host + ":" + std::to_string(port) + ": " + ec.message();
+      return std::nullopt;
+    }
+    impl_->acceptor.listen(asio::socket_base::max_listen_connections);
+    auto bound = impl_->acceptor.local_endpoint().port();
+    impl_->accept();
+    for (int i = 0; i < std::max(1, threads); ++i) {
+      ++impl_->running_threads;
+      impl_->threads.emplace_back([s = impl_.get()] {
+        s->io.run();
+        --s->running_threads;
+      });
+    }
+    return bound;
+  } catch (const std::exception& e) {
+    if (error) *error = "cannot listen on " + host + ":" + std::to_string(port) + ": " + e.what();
+    return std::nullopt;
+  }
+}
+
+void http_server::stop() {
+  if (!impl_ || impl_->stopping.exchange(true)) return;
+  asio::post(impl_->io, [s = impl_] {
+    beast::error_code ec;
+    s->acceptor.close(ec);
+  });
+  // Closed connections finish their handlers with an error and the I/O
+  // threads run out of work; a connection accepted in the meantime (or a
+  // stuck one) only delays this by the bounded wait below.
+  for (auto& c : impl_->live_connections()) c->shut();
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (impl_->running_threads > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  impl_->io.stop();
+  for (auto& t : impl_->threads)
+    if (t.joinable()) t.join();
+  impl_->threads.clear();
+  {
+    std::lock_guard<std::mutex> lock(impl_->sinks_mutex);
+    for (auto& sink : impl_->sinks) caf::anon_send_exit(sink, caf::exit_reason::user_shutdown);
+    impl_->sinks.clear();
+  }
+  // No I/O thread runs any more: handlers still queued (answers that came
+  // back after the threads ended) must not keep actors alive.
+  impl_->hub.reset();
+  impl_->targets.clear();
+}
+
+}  // namespace syncer

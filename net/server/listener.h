@@ -1,0 +1,108 @@
+// Internal to net/server/*.cpp: the state of one http_server (the public
+// net/http_server.h keeps it opaque), which the listener, the HTTP
+// sessions and the WebSocket sessions share. It owns the io_context, the
+// acceptor and the I/O threads, the node's configuration (inspect targets,
+// hub endpoints), the hub's streaming-upload registry and recent caches,
+// and the list of live connections and session sinks that stop() closes.
+// It pulls in Asio, so no public header may include it.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+
+#include "net/http_server.h"
+#include "net/server/incoming_registry.h"
+#include "net/server/recent_cache.h"
+
+namespace syncer {
+
+namespace edge {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+// An open connection (HTTP or WebSocket) that stop() can close from its
+// own thread: the close is posted to the connection's strand.
+struct connection {
+  virtual ~connection() = default;
+  virtual void shut() = 0;
+};
+
+}  // namespace edge
+
+// Ownership: every pending Asio handler holds its session, and every
+// session holds this impl, which owns the io_context. stop() closes the
+// acceptor and every connection so the handlers finish and that cycle
+// unwinds; what is still queued after that is released by dropping the
+// actor handles here (a leaked handle to the detached file-store would
+// make ~actor_system wait forever).
+struct http_server::impl : std::enable_shared_from_this<http_server::impl> {
+  explicit impl(caf::actor_system& s) : system(s) {}
+  caf::actor_system& system;
+  edge::asio::io_context io;
+  edge::tcp::acceptor acceptor{io};
+  std::vector<std::thread> threads;
+  std::string role = "node";
+  std::vector<std::pair<std::string, caf::actor>> targets;
+  std::optional<hub_edge_config> hub;
+  std::atomic<uint64_t> temp_counter{0};
+  std::string temp_prefix;  // upload_temp_dir + "/edge-<pid>-", set when the hub edge starts
+  std::atomic<bool> stopping{false};
+  edge::incoming_registry incoming;
+  edge::recent_deltas recent_deltas;
+  edge::recent_batches recent_batches;
+
+  // A fresh temp file name in the hub's upload_temp_dir (hub edge only).
+  std::string new_temp_file() { return temp_prefix + std::to_string(temp_counter++); }
+  // The file of object `sha256` in the hub's object store (hub edge only).
+  std::string object_file(const std::string& sha256) const {
+    return hub->objects_dir + "/" + sha256.substr(0, 2) + "/" + sha256;
+  }
+
+  // Session sinks are event-based actors that would keep the actor system
+  // alive after stop(): stop() ends them explicitly.
+  std::mutex sinks_mutex;
+  std::vector<caf::actor> sinks;
+  std::mutex connections_mutex;
+  std::vector<std::weak_ptr<edge::connection>> connections;
+  std::atomic<int> running_threads{0};
+
+  void accept();
+
+  void track(const std::shared_ptr<edge::connection>& c) {
+    std::lock_guard<std::mutex> lock(connections_mutex);
+    if (connections.size() >= 64 && connections.size() == connections.capacity())  // prune before growing
+      connections.erase(std::remove_if(connections.begin(), connections.end(),
+                                       [](const std::weak_ptr<edge::connection>& w) { return w.expired(); }),
+                        connections.end());
+    connections.push_back(c);
+  }
+
+  std::vector<std::shared_ptr<edge::connection>> live_connections() {
+    std::lock_guard<std::mutex> lock(connections_mutex);
+    std::vector<std::shared_ptr<edge::connection>> out;
+    for (auto& w : connections)
+      if (auto c = w.lock()) out.push_back(std::move(c));
+    connections.clear();
+    return out;
+  }
+};
+
+namespace edge {
+using server_ptr = std::shared_ptr<http_server::impl>;
+}  // namespace edge
+
+}  // namespace syncer
