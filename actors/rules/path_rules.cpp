@@ -14,25 +14,10 @@ int hex_value(char c) {
 }
 
 bool valid_utf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    auto c = static_cast<unsigned char>(s[i]);
-    size_t extra = 0;
-    if (c < 0x80) extra = 0;
-    else if ((c & 0xE0) == 0xC0 && c >= 0xC2) extra = 1;
-    else if ((c & 0xF0) == 0xE0) extra = 2;
-    else if ((c & 0xF8) == 0xF0 && c <= 0xF4) extra = 3;
-    else return false;
-    if (i + extra >= s.size()) return false;
-    for (size_t k = 1; k <= extra; ++k)
-      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
-    // No overlong forms, UTF-16 surrogates or code points past U+10FFFF
-    // (RFC 3629): "\xE0\x80\xAE" must not pass for a '.'.
-    auto next = static_cast<unsigned char>(extra ? s[i + 1] : 0);
-    if ((c == 0xE0 && next < 0xA0) || (c == 0xED && next > 0x9F) || (c == 0xF0 && next < 0x90) ||
-        (c == 0xF4 && next > 0x8F))
-      return false;
-    i += extra + 1;
+  for (size_t i = 0; i < s.size();) {
+    size_t n = utf8_char_length(s, i);
+    if (n == 0) return false;
+    i += n;
   }
   return true;
 }
@@ -41,6 +26,27 @@ constexpr size_t max_path_bytes = 4096;
 constexpr size_t max_component_bytes = 255;
 
 }  // namespace
+
+size_t utf8_char_length(std::string_view s, size_t i) {
+  if (i >= s.size()) return 0;
+  auto c = static_cast<unsigned char>(s[i]);
+  size_t extra = 0;
+  if (c < 0x80) return 1;
+  if ((c & 0xE0) == 0xC0 && c >= 0xC2) extra = 1;
+  else if ((c & 0xF0) == 0xE0) extra = 2;
+  else if ((c & 0xF8) == 0xF0 && c <= 0xF4) extra = 3;
+  else return 0;
+  if (i + extra >= s.size()) return 0;
+  for (size_t k = 1; k <= extra; ++k)
+    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
+  // No overlong forms, UTF-16 surrogates or code points past U+10FFFF
+  // (RFC 3629): "\xE0\x80\xAE" must not pass for a '.'.
+  auto next = static_cast<unsigned char>(s[i + 1]);
+  if ((c == 0xE0 && next < 0xA0) || (c == 0xED && next > 0x9F) || (c == 0xF0 && next < 0x90) ||
+      (c == 0xF4 && next > 0x8F))
+    return 0;
+  return extra + 1;
+}
 
 std::optional<std::string> percent_decode(std::string_view text) {
   std::string out;

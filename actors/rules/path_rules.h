@@ -3,11 +3,17 @@
 // read or written, so nothing can escape the sync root or the data dir.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace syncer {
+
+// The length in bytes of the valid UTF-8 character (RFC 3629: no overlong
+// forms, surrogates or code points past U+10FFFF) that starts at `at`,
+// or 0 when the bytes there are not one.
+size_t utf8_char_length(std::string_view text, size_t at);
 
 // Decodes %XX escapes ('+' is kept literally). Returns nullopt for a
 // malformed escape.

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "actors/rules/path_rules.h"
 #include "net/json/fields.h"
 
 namespace syncer::json {
@@ -11,8 +12,24 @@ namespace syncer::json {
 void append_quoted(std::string& out, std::string_view text) {
   out.reserve(out.size() + text.size() + 2);
   out += '"';
-  for (char ch : text) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    char ch = text[i];
     auto c = static_cast<unsigned char>(ch);
+    if (c >= 0x80) {
+      // JSON is UTF-8: a byte that is not part of a valid character (a
+      // file name that is not UTF-8, shown in a problem) is written as the
+      // four characters \xHH, so the document stays valid.
+      size_t n = utf8_char_length(text, i);
+      if (n == 0) {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\\\x%02x", c);
+        out += buf;
+      } else {
+        out.append(text.data() + i, n);
+        i += n - 1;
+      }
+      continue;
+    }
     switch (ch) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;

@@ -266,3 +266,12 @@ TEST(Json, EventBatchesParseInOrderAndBadOnesAreRefused) {
   EXPECT_FALSE(error.empty());
   EXPECT_FALSE(json::parse_events("{\"type\":\"batch\",\"events\":[{\"path\":1}]}", &error));
 }
+
+TEST(Json, QuoteKeepsTheDocumentValidUtf8) {
+  // A file name that is not UTF-8 (shown as a problem) must not make the
+  // whole document invalid: its bad bytes become the text \xHH.
+  EXPECT_EQ(syncer::json::quote(std::string("bad\xff name.txt")), "\"bad\\\\xff name.txt\"");
+  EXPECT_EQ(syncer::json::quote("B\xc3\xbcro"), "\"B\xc3\xbcro\"");                 // valid UTF-8 kept
+  EXPECT_EQ(syncer::json::quote(std::string("\xe0\x80\xae")), "\"\\\\xe0\\\\x80\\\\xae\"");  // overlong '.'
+  EXPECT_EQ(syncer::json::quote(std::string("\xf0\x9f\x98")), "\"\\\\xf0\\\\x9f\\\\x98\"");  // cut short
+}
