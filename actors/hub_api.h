@@ -1,5 +1,5 @@
 // What a client needs from the hub, as plain blocking calls. Actors use
-// this interface; net/hub_client implements it over HTTP (Beast), so
+// this interface; net/client/hub_client implements it over HTTP (Beast), so
 // actors never see HTTP types. One instance per actor thread: instances
 // are not thread-safe (each keeps its own keep-alive connection).
 #pragma once

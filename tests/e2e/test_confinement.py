@@ -321,7 +321,7 @@ WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 
 def entry(path, content=None, sha256=None, size=None, is_dir=False, seq=1):
-    """A file entry as the hub writes it (net/json.cpp append_entry_fields)."""
+    """A file entry as the hub writes it (net/json/writer.cpp append_entry_fields)."""
     data = content if content is not None else b""
     return {"path": path, "sha256": "" if is_dir else (sha256 if sha256 is not None else sha(data)),
             "size": 0 if is_dir else (size if size is not None else len(data)),

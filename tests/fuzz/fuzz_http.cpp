@@ -1,6 +1,6 @@
 // HTTP request targets and headers as the hub's edge handles them
-// (net/http_server.cpp). The edge's own helpers there (split_target, the
-// Range parser, change_headers) are private to that file, so this target
+// (net/server/). Some of the edge's helpers (the Range parser,
+// change_headers) are private to its sessions, so this target
 // drives the public functions they are built on, with the values the edge
 // hands them: the raw input is parsed as an HTTP/1.1 request head by
 // Beast's request parser (as the edge reads it, 64 KiB header limit), then

@@ -123,7 +123,7 @@ void delta_header(std::string_view body) {
   auto again = run(json::parse_delta_header, json::delta_header_json(*h));
   FUZZ_CHECK(again && again->sha256 == h->sha256 && again->size == h->size && again->block_size == h->block_size &&
              again->literal == h->literal);
-  // What the client does next with the header (net/hub_client.cpp), for
+  // What the client does next with the header (net/client/hub_client.cpp), for
   // sizes a hub would serve (its max_upload_bytes defaults to 64 GiB).
   if (h->size <= (64ull << 30) && h->block_size >= 4096) {
     std::string error;
