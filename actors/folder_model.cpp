@@ -59,7 +59,7 @@ folder_model_actor spawn_folder_model(caf::actor_system& sys, folder_model_confi
           std::string path = folder.empty() ? "." : folder;
           if (reason.empty()) {
             st.watch_problems.erase(path);
-            st.problems->resolved(path);
+            resolve_problem(st, path);
           } else {
             st.watch_problems.insert(path);
             if (st.problems->report(path, reason, mono_ns(), now_ns())) log::warn("folder-model", "problem: " + path + ": " + reason);

@@ -134,4 +134,10 @@ void log_progress(folder_state& st) {
                                 " pending");
 }
 
+void resolve_problem(folder_state& st, const std::string& path) {
+  st.download_retry.erase(path);
+  st.upload_retry.erase(path);
+  st.problems->resolved(path);
+}
+
 }  // namespace syncer::folder_model_parts

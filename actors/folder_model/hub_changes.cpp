@@ -58,7 +58,7 @@ void on_download_result(self_ptr self, const download_job& job, const download_r
   switch (r.outcome) {
     case download_result::done:
       st.index->put(r.entry);
-      if (st.download_retry.erase(path) || st.problems->has(path)) st.problems->resolved(path);
+      resolve_problem(st, path);
       if (job.entry.deleted) {
         ++st.removals_done;
         log::info("folder-model", "removed (deleted on hub): " + path);

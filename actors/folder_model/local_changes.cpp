@@ -35,7 +35,7 @@ void on_local_state(self_ptr self, const local_file_state& s) {
     return;
   }
   if (st.problems->has(s.path) && !st.watch_problems.count(s.path)) {
-    st.problems->resolved(s.path);
+    resolve_problem(st, s.path);
     log::info("folder-model", "problem resolved: " + s.path);
     if (s.is_dir) full_scan(self);  // what was unreadable beneath it is compared now
   }

@@ -186,6 +186,10 @@ void look_again(self_ptr self, const std::string& path, int64_t delay_ns);
 bool nothing_pending(const folder_state& st);
 void pump(self_ptr self);
 void log_progress(folder_state& st);
+// `path` is fine again: no longer a problem, and no transfer waits for
+// its back-off any more (a pending retry would otherwise swallow the next
+// download or upload of the path).
+void resolve_problem(folder_state& st, const std::string& path);
 
 // local_changes
 void on_local_state(self_ptr self, const local_file_state& s);

@@ -62,7 +62,7 @@ void on_upload_result(self_ptr self, const upload_result& r) {
     return;
   }
   ++st.uploads_done;
-  if (st.upload_retry.erase(path) || st.problems->has(path)) st.problems->resolved(path);
+  resolve_problem(st, path);
   auto current = st.index->get(path);
   if (!current) return;
   bool conflict = r.kind == "conflict";

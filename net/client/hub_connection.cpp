@@ -73,7 +73,7 @@ bool hub_connection::fetch(http::request<http::empty_body>& req, const std::stri
   http::async_write(*stream_, req, [&](beast::error_code e, size_t) { ec = e; });
   run();
   http::response_parser<http::empty_body> header;
-  header.body_limit(unlimited_body);
+  header.body_limit(max_download_bytes);
   if (!ec) {
     http::async_read_header(*stream_, buffer_, header, [&](beast::error_code e, size_t) { ec = e; });
     run();
@@ -88,6 +88,7 @@ bool hub_connection::fetch(http::request<http::empty_body>& req, const std::stri
   r->status = status;
   if (status != 200 && status != 206) {
     http::response_parser<http::string_body> rest{std::move(header)};
+    rest.body_limit(max_error_body_bytes);
     stream_->expires_after(io_timeout);
     http::async_read(*stream_, buffer_, rest, [&](beast::error_code e, size_t) { ec = e; });
     run();
@@ -98,7 +99,7 @@ bool hub_connection::fetch(http::request<http::empty_body>& req, const std::stri
   std::string etag = std::string(header.get()["X-Sha256"]);
   bool mismatch = !expected_sha256.empty() && !etag.empty() && etag != expected_sha256;
   http::response_parser<hashing_file_body> body{std::move(header)};
-  body.body_limit(unlimited_body);
+  body.body_limit(max_download_bytes);
   body.get().body().file.open(dest_file.c_str(), status == 206 ? beast::file_mode::append : beast::file_mode::write,
                               ec);
   if (ec) {

@@ -78,7 +78,7 @@ class hub_connection {
     run();
     if (!ec) {
       http::response_parser<http::string_body> parser;
-      parser.body_limit(unlimited_body);
+      parser.body_limit(max_answer_bytes);
       buffer_.reserve(256 * 1024);  // else Beast reads 512 bytes per call (batch answers are MiBs)
       stream_->expires_after(io_timeout);
       http::async_read(*stream_, buffer_, parser, [&](beast::error_code e, size_t) { ec = e; });

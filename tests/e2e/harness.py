@@ -516,6 +516,46 @@ def _cleanup():
 atexit.register(_cleanup)
 
 
+def unprivileged_skip_reason(user="nobody", group="nogroup"):
+    """Why clients cannot be run as `user` here (None when they can): it
+    takes root, setpriv and that user and group."""
+    if os.geteuid() != 0:
+        return f"needs root (to run the clients as {user} and change their folders' modes)"
+    if shutil.which("setpriv") is None:
+        return "needs setpriv (util-linux)"
+    try:
+        import grp
+        import pwd
+        pwd.getpwnam(user)
+        grp.getgrnam(group)
+    except (KeyError, ImportError):
+        return f"needs the user {user} and the group {group}"
+    return None
+
+
+class Checks:
+    """Soft assertions: every failed check is collected, and done() reports
+    them all at once, so one run shows every broken rule."""
+
+    def __init__(self):
+        self.failures = []
+
+    def check(self, ok, message):
+        if not ok:
+            self.failures.append(message)
+        return ok
+
+    def done(self, context=""):
+        if self.failures:
+            text = f"{len(self.failures)} check(s) failed:\n" + "\n".join(f"  - {m}" for m in self.failures)
+            raise AssertionError(text + ("\n" + context if context else ""))
+
+
+def sha(data):
+    """SHA-256 hex of bytes or text."""
+    return hashlib.sha256(data if isinstance(data, bytes) else data.encode()).hexdigest()
+
+
 def run(tests):
     """Runs test functions in order; prints 'N passed, N failed'; exit 1 on failure."""
     global _failed

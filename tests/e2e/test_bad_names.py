@@ -57,20 +57,7 @@ def quietly(predicate, timeout, interval=0.2):
         return False
 
 
-class Checks:
-    def __init__(self):
-        self.failures = []
-
-    def check(self, ok, message):
-        if not ok:
-            self.failures.append(message)
-        return ok
-
-    def done(self, context=""):
-        if self.failures:
-            text = f"{len(self.failures)} check(s) failed:\n" + "\n".join(f"  - {m}" for m in self.failures)
-            raise AssertionError(text + ("\n" + context if context else ""))
-
+Checks = harness.Checks
 
 def matches(problem_path, start, end):
     if not isinstance(problem_path, str) or problem_path.startswith("good"):

@@ -34,24 +34,7 @@ def sha(data):
     return hashlib.sha256(data if isinstance(data, bytes) else data.encode()).hexdigest()
 
 
-class Checks:
-    """Collects failed checks so one run reports every broken rule."""
-
-    def __init__(self):
-        self.failures = []
-
-    def check(self, ok, message):
-        if not ok:
-            self.failures.append(message)
-        return ok
-
-    def done(self, context=""):
-        if self.failures:
-            text = f"{len(self.failures)} check(s) failed:\n" + "\n".join(f"  - {m}" for m in self.failures)
-            if context:
-                text += "\n" + context
-            raise AssertionError(text)
-
+Checks = harness.Checks
 
 def snapshot(root, exclude=()):
     """{relative path: sha256 | 'DIR' | 'LINK -> target'} of everything

@@ -32,20 +32,9 @@ USER, GROUP = "nobody", "nogroup"
 ROUNDS = int(os.environ.get("SYNCER_FAULT_ROUNDS", "8"))
 
 
-def skip_reason():
-    if os.geteuid() != 0:
-        return "needs root (to run the clients as nobody and chmod their folders)"
-    if shutil.which("setpriv") is None:
-        return "needs setpriv (util-linux)"
-    try:
-        import grp
-        import pwd
-        pwd.getpwnam(USER)
-        grp.getgrnam(GROUP)
-    except (KeyError, ImportError):
-        return f"needs the user {USER} and the group {GROUP}"
-    return None
 
+def skip_reason():
+    return harness.unprivileged_skip_reason(USER, GROUP)
 
 def digest(data):
     return hashlib.sha256(data if isinstance(data, bytes) else data.encode()).hexdigest()

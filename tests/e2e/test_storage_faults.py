@@ -41,22 +41,7 @@ def sha(data):
     return hashlib.sha256(data).hexdigest()
 
 
-class Checks:
-    """Soft assertions: every failed check is reported at the end."""
-
-    def __init__(self):
-        self.failures = []
-
-    def check(self, ok, message):
-        if not ok:
-            self.failures.append(message)
-        return ok
-
-    def done(self, context=""):
-        if self.failures:
-            text = f"{len(self.failures)} check(s) failed:\n" + "\n".join(f"  - {m}" for m in self.failures)
-            raise AssertionError(text + ("\n" + context if context else ""))
-
+Checks = harness.Checks
 
 def quietly(predicate, timeout, interval=0.2):
     try:

@@ -28,35 +28,11 @@ FILES = {
 }
 
 
+
 def skip_reason():
-    if os.geteuid() != 0:
-        return "needs root"
-    if shutil.which("setpriv") is None:
-        return "needs setpriv (util-linux)"
-    try:
-        import grp
-        import pwd
-        pwd.getpwnam(USER)
-        grp.getgrnam(GROUP)
-    except (KeyError, ImportError):
-        return f"needs the user {USER} and the group {GROUP}"
-    return None
+    return harness.unprivileged_skip_reason(USER, GROUP)
 
-
-class Checks:
-    def __init__(self):
-        self.failures = []
-
-    def check(self, ok, message):
-        if not ok:
-            self.failures.append(message)
-        return ok
-
-    def done(self, context=""):
-        if self.failures:
-            text = f"{len(self.failures)} check(s) failed:\n" + "\n".join(f"  - {m}" for m in self.failures)
-            raise AssertionError(text + ("\n" + context if context else ""))
-
+Checks = harness.Checks
 
 def idle(client):
     try:
