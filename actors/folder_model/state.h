@@ -107,6 +107,11 @@ struct folder_state {
   int index_full_attempts = 0;
   bool index_rebuild_wanted = false;
   int64_t index_failed_at_ns = 0;
+  // POST /sync failures in a row, and when (monotonic) the next may run:
+  // 200 ms doubling to 30 s, so a hub that keeps refusing is not asked
+  // twice a second forever.
+  int resync_failures = 0;
+  int64_t next_resync_mono_ns = 0;
   // Folders the watcher cannot watch: problems only the watcher resolves.
   std::unordered_set<std::string> watch_problems;
   int64_t refused_from_hub = 0;  // hub entries with a path or sha256 we do not accept

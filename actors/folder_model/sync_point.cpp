@@ -65,11 +65,20 @@ void resync(self_ptr self) {
     ++st.full_resyncs;
   }
   if (!reply.ok()) {
+    ++st.resync_failures;
+    auto wait_ms = backoff_policy{200, 30000}.delay_ms(st.resync_failures);
+    st.next_resync_mono_ns = mono_ns() + wait_ms * 1'000'000;
     st.last_error = "sync with hub failed: " + (reply.error.empty() ? "status " + std::to_string(reply.status) : reply.error);
-    log::warn("folder-model", st.last_error);
+    // One line for the first failure and then at each doubling, not one per try.
+    if ((st.resync_failures & (st.resync_failures - 1)) == 0)
+      log::warn("folder-model", st.last_error + " (" + std::to_string(st.resync_failures) + " in a row; next try in " +
+                                    std::to_string(wait_ms) + " ms)");
     st.resync_wanted = true;
     return;
   }
+  st.resync_failures = 0;
+  // At most five plans a second, even when every one asks for the next.
+  st.next_resync_mono_ns = mono_ns() + 200'000'000;
   // A path being uploaded right now already carries its newest version
   // (a newer local edit is queued again when that upload answers).
   for (const auto& path : plan.upload) {

@@ -130,7 +130,7 @@ void pump_queues(self_ptr self) {
     log::info("folder-model", "scan done");
   }
   // Rate-limited: a failing hub or a stubborn path must not spin the loop.
-  if (st.resync_wanted && !st.scanning && st.online && now_ns() - st.last_resync_ns >= 200'000'000) resync(self);
+  if (st.resync_wanted && !st.scanning && st.online && mono_ns() >= st.next_resync_mono_ns) resync(self);
   while ((!st.to_upload.empty() || !st.large_uploads.empty()) && st.upload_requests < max_upload_in_flight) {
     // Small files, folders and tombstones go many per request; bigger
     // files are set aside and go alone (offered by sha256 first, then
