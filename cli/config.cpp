@@ -1,6 +1,7 @@
 #include "cli/config.h"
 
 #include "actors/rules/duration.h"
+#include "actors/rules/path_rules.h"
 
 #include <filesystem>
 #include <fstream>
@@ -136,6 +137,10 @@ std::optional<client_config> load_client_config(const std::string& file, std::ve
     *error = "key 'client_name' in " + abs_file + " must not be empty";
     return std::nullopt;
   }
+  if (auto why = client_name_error(c.client_name)) {
+    *error = "key 'client_name' in " + abs_file + " is not a usable name: " + *why;
+    return std::nullopt;
+  }
   if (sync_dir.empty()) {
     *error = "key 'sync_directory' in " + abs_file + " must not be empty";
     return std::nullopt;
@@ -163,29 +168,56 @@ std::optional<server_config> load_server_config(const std::string& file, std::ve
   if (!read_scalar(*root, "max_json_bytes", abs_file, &c.max_json_bytes, false, "a non-negative integer", error))
     return std::nullopt;
   if (!read_scalar(*root, "io_threads", abs_file, &c.io_threads, false, "an integer", error)) return std::nullopt;
+  if (!read_scalar(*root, "max_connections", abs_file, &c.max_connections, false, "a positive integer", error) ||
+      !read_scalar(*root, "max_connections_per_address", abs_file, &c.max_connections_per_address, false,
+                   "a positive integer", error))
+    return std::nullopt;
+  if (c.max_connections < 1 || c.max_connections_per_address < 1) {
+    *error = "keys 'max_connections' and 'max_connections_per_address' in " + abs_file + " must be at least 1";
+    return std::nullopt;
+  }
   if (c.io_threads < 1 || c.io_threads > 64) {
     *error = "key 'io_threads' in " + abs_file + " must be between 1 and 64";
     return std::nullopt;
   }
   if (!data_dir.empty()) c.data_dir = absolute_from(data_dir, fs::path(abs_file).parent_path());
-  warn_unknown(*root, {"host", "port", "data_dir", "api_keys", "max_upload_bytes", "max_json_bytes", "io_threads"},
+  warn_unknown(*root, {"host", "port", "data_dir", "api_keys", "max_upload_bytes", "max_json_bytes", "io_threads",
+                "max_connections", "max_connections_per_address"},
                abs_file, warnings);
   return c;
 }
 
+namespace {
+
+// yaml-cpp's emitter writes a string holding control characters (a '\r')
+// as a plain scalar, which its loader then reads back differently: such
+// strings are written double-quoted, where every byte is escaped (found by
+// fuzz_config).
+void emit_string(YAML::Emitter& out, const std::string& value) {
+  bool control = false;
+  for (char ch : value) control = control || static_cast<unsigned char>(ch) < 0x20 || ch == 0x7F;
+  if (control) out << YAML::DoubleQuoted;
+  out << value;
+}
+
+}  // namespace
+
 bool write_client_config(const client_config& c, const std::string& file, std::string* error) {
   YAML::Emitter out;
   out << YAML::BeginMap;
-  out << YAML::Key << "client_name" << YAML::Value << c.client_name;
-  out << YAML::Key << "sync_directory" << YAML::Value << c.sync_directory;
-  out << YAML::Key << "server_host" << YAML::Value << c.server_host;
+  out << YAML::Key << "client_name" << YAML::Value;
+  emit_string(out, c.client_name);
+  out << YAML::Key << "sync_directory" << YAML::Value;
+  emit_string(out, c.sync_directory);
+  out << YAML::Key << "server_host" << YAML::Value;
+  emit_string(out, c.server_host);
   out << YAML::Key << "server_port" << YAML::Value << c.server_port;
   out << YAML::Key << "ignore_patterns" << YAML::Value << YAML::Flow << c.ignore_patterns;
   out << YAML::Key << "api_key" << YAML::Value;
   if (c.api_key.empty())
     out << YAML::Null;
   else
-    out << c.api_key;
+    emit_string(out, c.api_key);
   out << YAML::EndMap;
   std::ofstream f(file, std::ios::trunc);
   if (!f) {

@@ -32,6 +32,8 @@ struct server_config {
   uint64_t max_upload_bytes = 64ull << 30;  // 64 GiB
   uint64_t max_json_bytes = 256ull << 20;   // 256 MiB (a /sync body of ~1M entries)
   int io_threads = 2;
+  uint64_t max_connections = 1024;              // open connections in all
+  uint64_t max_connections_per_address = 512;   // from one peer address
 };
 
 // Warnings (unknown keys) are appended to `warnings`.

@@ -88,6 +88,8 @@ int run_server_node(const server_config& config, bool verbose) {
   edge.max_upload_bytes = config.max_upload_bytes;
   edge.max_json_bytes = config.max_json_bytes;
   edge.api_keys = config.api_keys;
+  edge.max_connections = config.max_connections;
+  edge.max_connections_per_address = config.max_connections_per_address;
   server.enable_hub(edge);
   std::string error;
   auto port = server.start(config.host, config.port, config.io_threads, &error);

@@ -26,6 +26,10 @@ struct hub_edge_config {
   uint64_t max_upload_bytes = 64ull << 30;
   uint64_t max_json_bytes = 256ull << 20;
   std::vector<std::string> api_keys;  // empty = no auth
+  // Edge limits (docs/security.md): open connections in all and from one
+  // peer address; a connection over either is closed at once.
+  size_t max_connections = 1024;
+  size_t max_connections_per_address = 512;
 };
 
 class http_server {

@@ -29,7 +29,11 @@ void http_session::read_header() {
   header_parser_.emplace();
   header_parser_->header_limit(64 * 1024);
   header_parser_->body_limit(unlimited_body);
-  stream_.expires_after(std::chrono::minutes(5));  // idle keep-alive connections
+  // A request's header must be complete within this long, counted from
+  // the end of the previous request: idle keep-alive connections and
+  // slowloris clients (a byte now and then) are closed; real clients
+  // reconnect when they need to.
+  stream_.expires_after(std::chrono::seconds(60));
   http::async_read_header(stream_, buffer_, *header_parser_,
                           [self = shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
 }
@@ -147,6 +151,7 @@ void http_session::upgrade() {
         if (!c) return self->reject(404, "unknown client id '" + id + "'; register first", true);
         if (self->server_->stopping) return self->close();
         auto ws = std::make_shared<ws_session>(self->server_, self->stream_.release_socket(), id, batch);
+        ws->slot = self->slot;  // the connection keeps its place in the limits
         self->server_->track(ws);
         ws->start(self->header_parser_->release());
       }),

@@ -19,12 +19,60 @@ using tcp = boost::asio::ip::tcp;
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 
+std::shared_ptr<void> http_server::impl::take_slot(const std::string& address) {
+  std::lock_guard<std::mutex> lock(slots_mutex);
+  auto& from_address = open_by_address[address];
+  if (open_connections >= max_connections || from_address >= max_connections_per_address) {
+    if (from_address == 0) open_by_address.erase(address);
+    return nullptr;
+  }
+  ++open_connections;
+  ++from_address;
+  // Released when the last session holding it goes.
+  struct slot_token {
+    std::weak_ptr<impl> server;
+    std::string address;
+    ~slot_token() {
+      if (auto self = server.lock()) {
+        std::lock_guard<std::mutex> lock(self->slots_mutex);
+        --self->open_connections;
+        auto it = self->open_by_address.find(address);
+        if (it != self->open_by_address.end() && --it->second == 0) self->open_by_address.erase(it);
+      }
+    }
+  };
+  auto token = std::make_shared<slot_token>();  // built in place: a copy's destructor would release it
+  token->server = shared_from_this();
+  token->address = address;
+  return token;
+}
+
 void http_server::impl::accept() {
   acceptor.async_accept(asio::make_strand(io), [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
     if (self->stopping) return;
-    if (!ec) {
+    if (ec) {
+      // EMFILE, ENFILE, ENOBUFS...: accepting again at once would spin.
+      // Back off 10 ms doubling to 1 s; the connections already open go on.
+      if (ec == asio::error::operation_aborted) return;
+      int shift = std::min(self->accept_failures++, 7);
+      self->accept_timer.expires_after(std::chrono::milliseconds(std::min(1000, 10 << shift)));
+      self->accept_timer.async_wait([self](beast::error_code wait_ec) {
+        if (!wait_ec && !self->stopping) self->accept();
+      });
+      return;
+    }
+    self->accept_failures = 0;
+    beast::error_code addr_ec;
+    auto peer = socket.remote_endpoint(addr_ec);
+    auto slot = addr_ec ? nullptr : self->take_slot(peer.address().to_string());
+    if (!slot) {
+      ++self->refused_connections;
+      socket.close(addr_ec);  // over a limit: closed before anything is read
+    } else {
       socket.set_option(tcp::no_delay(true), ec);
-      std::make_shared<edge::http_session>(self, std::move(socket))->run();
+      auto session = std::make_shared<edge::http_session>(self, std::move(socket));
+      session->slot = std::move(slot);
+      session->run();
     }
     self->accept();
   });
@@ -40,6 +88,8 @@ void http_server::set_inspect_targets(std::string role, std::vector<std::pair<st
 }
 
 void http_server::enable_hub(hub_edge_config config) {
+  impl_->max_connections = std::max<size_t>(1, config.max_connections);
+  impl_->max_connections_per_address = std::max<size_t>(1, config.max_connections_per_address);
   impl_->temp_prefix = config.upload_temp_dir + "/edge-" + std::to_string(::getpid()) + "-";
   impl_->hub = std::move(config);
 }
@@ -82,6 +132,7 @@ void http_server::stop() {
   asio::post(impl_->io, [s = impl_] {
     beast::error_code ec;
     s->acceptor.close(ec);
+    s->accept_timer.cancel();
   });
   // Closed connections finish their handlers with an error and the I/O
   // threads run out of work; a connection accepted in the meantime (or a

@@ -18,7 +18,10 @@
 #include <utility>
 #include <vector>
 
+#include <unordered_map>
+
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
@@ -39,6 +42,9 @@ using tcp = asio::ip::tcp;
 struct connection {
   virtual ~connection() = default;
   virtual void shut() = 0;
+  // The connection's place in the edge limits: released when the last
+  // session holding it (HTTP, then WebSocket after an upgrade) ends.
+  std::shared_ptr<void> slot;
 };
 
 }  // namespace edge
@@ -79,6 +85,21 @@ struct http_server::impl : std::enable_shared_from_this<http_server::impl> {
   std::mutex connections_mutex;
   std::vector<std::weak_ptr<edge::connection>> connections;
   std::atomic<int> running_threads{0};
+
+  // Edge limits: open connections in all and per peer address (set from
+  // hub_edge_config; the client's admin endpoint keeps the defaults), and
+  // the accept loop's back-off after errors such as EMFILE.
+  size_t max_connections = 1024;
+  size_t max_connections_per_address = 512;
+  std::mutex slots_mutex;
+  size_t open_connections = 0;
+  std::unordered_map<std::string, size_t> open_by_address;
+  std::atomic<uint64_t> refused_connections{0};
+  int accept_failures = 0;
+  edge::asio::steady_timer accept_timer{io};
+  // A slot for a new connection from `address`, or nullptr when a limit is
+  // reached.
+  std::shared_ptr<void> take_slot(const std::string& address);
 
   void accept();
 

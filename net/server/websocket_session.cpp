@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 #include <caf/all.hpp>
 
+#include "actors/log.h"
 #include "net/json.h"
 
 namespace syncer::edge {
@@ -22,13 +23,30 @@ void ws_session::start(http::request<http::empty_body> req) {
   ws_.async_accept(req, [self = shared_from_this()](beast::error_code ec) { self->on_accept(ec); });
 }
 
+bool ws_session::over_queue_limit() {
+  if (queued_bytes_ <= max_queued_bytes) return false;
+  log::warn("websocket", "client " + client_id_ + " does not keep up (" + std::to_string(queued_bytes_ >> 20) +
+                             " MiB of events queued); disconnecting it: it reconciles when it comes back");
+  queue_.clear();
+  queued_bytes_ = 0;
+  beast::error_code ec;
+  beast::get_lowest_layer(ws_).socket().close(ec);
+  return true;
+}
+
 void ws_session::deliver(std::string text, bool is_event) {
+  queued_bytes_ += text.size();
   queue_.push_back({std::move(text), is_event});
+  if (over_queue_limit()) return;
   if (!writing_) write_next();
 }
 
 void ws_session::deliver_many(std::vector<std::string>& texts) {
-  for (auto& text : texts) queue_.push_back({std::move(text), true});
+  for (auto& text : texts) {
+    queued_bytes_ += text.size();
+    queue_.push_back({std::move(text), true});
+  }
+  if (over_queue_limit()) return;
   if (!writing_ && !queue_.empty()) write_next();
 }
 
@@ -87,11 +105,13 @@ void ws_session::write_next() {
     size_t bytes = 0;
     while (!queue_.empty() && queue_.front().second && bytes < max_batch_message_bytes) {
       bytes += queue_.front().first.size();
+      queued_bytes_ -= std::min(queued_bytes_, queue_.front().first.size());
       texts.push_back(std::move(queue_.front().first));
       queue_.pop_front();
     }
     current_ = json::event_batch_json(texts);
   } else {
+    queued_bytes_ -= std::min(queued_bytes_, queue_.front().first.size());
     current_ = std::move(queue_.front().first);
     queue_.pop_front();
   }

@@ -67,6 +67,12 @@ class ws_session : public connection, public std::enable_shared_from_this<ws_ses
   std::deque<std::pair<std::string, bool>> queue_;  // text, is an event
   std::string current_;  // the message being written
   bool writing_ = false;
+  // Bytes queued and not yet written: a consumer that falls this far
+  // behind is disconnected (it reconciles with POST /sync when it comes
+  // back) instead of growing the hub's memory without end.
+  size_t queued_bytes_ = 0;
+  static constexpr size_t max_queued_bytes = 64u << 20;
+  bool over_queue_limit();
   bool batch_ = false;
   session_sink_actor sink_;
   bool finished_ = false;
