@@ -4,7 +4,7 @@
 // drives the public functions they are built on, with the values the edge
 // hands them: the raw input is parsed as an HTTP/1.1 request head by
 // Beast's request parser (as the edge reads it, 64 KiB header limit), then
-//   - the target is split into path and query as split_target does, and
+//   - the target is split into path and query by split_target, and
 //     every query key and value is percent-decoded (percent_decode);
 //   - the path suffix after "/<endpoint>/" (GET /download/{path},
 //     /history/{path}, DELETE /files/{path}, WS /ws/{id}) and the "path"
@@ -22,6 +22,7 @@
 
 #include "actors/rules/path_rules.h"
 #include "actors/rules/version_vector.h"
+#include "net/server/request_parts.h"
 #include "storage/block_delta.h"
 #include "tests/fuzz/fuzz_util.h"
 
@@ -41,29 +42,21 @@ void sync_path(std::string_view raw, bool encoded) {
   (void)is_internal_path(*normal);
 }
 
+// The target as the edge splits it (net/server/request_parts.h), then
+// every path and path-valued query parameter checked as the routes do.
 void target(std::string_view t) {
-  auto q = t.find('?');
-  auto path = t.substr(0, q);
+  auto parts = edge::split_target(t);
+  std::string_view path = parts.path;
   // "/download/a%20b" -> "a%20b"
   if (path.size() > 1 && path[0] == '/') {
     auto slash = path.find('/', 1);
     if (slash != std::string_view::npos) sync_path(path.substr(slash + 1), true);
   }
-  if (q == std::string_view::npos) return;
-  auto rest = t.substr(q + 1);
-  size_t start = 0;
-  while (start <= rest.size()) {
-    auto amp = rest.find('&', start);
-    if (amp == std::string_view::npos) amp = rest.size();
-    auto item = rest.substr(start, amp - start);
-    start = amp + 1;
-    if (item.empty()) continue;
-    auto eq = item.find('=');
-    auto key = percent_decode(item.substr(0, eq));
-    auto value = percent_decode(eq == std::string_view::npos ? std::string_view() : item.substr(eq + 1));
-    if (!key || !value) return;  // the edge answers 400
-    if (*key == "path" || *key == "from" || *key == "to") sync_path(*value, false);
-  }
+  if (!parts.ok) return;  // the edge answers 400
+  for (const char* key : {"path", "from", "to"})
+    if (auto it = parts.query.find(key); it != parts.query.end()) sync_path(it->second, false);
+  for (const auto& [key, value] : parts.query) FUZZ_CHECK(key.find('&') == std::string::npos);
+  (void)edge::valid_client_id(std::string(path));
 }
 
 template <class Fields>
