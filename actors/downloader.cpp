@@ -19,6 +19,7 @@
 #include "storage/sha256.h"
 #include "storage/sync_root.h"
 #include "actors/rules/local_safety.h"
+#include "actors/rules/client_decisions.h"
 #include "actors/rules/path_rules.h"
 
 namespace syncer {
@@ -90,11 +91,7 @@ int open_temp_area(const sync_root& root, temp_area* out) {
 // not 64 lowercase hex digits. The folder-model checks the same; this is
 // the last line.
 std::optional<std::string> refuse(const file_entry& e) {
-  std::string why;
-  auto normal = normalize_sync_path(e.path, &why);
-  if (!normal) return "refused path: " + why;
-  if (*normal != e.path || is_internal_path(e.path)) return std::string("refused path: not a normal sync path");
-  if (!e.deleted && !e.is_dir && !is_sha256_hex(e.sha256)) return std::string("refused sha256: not 64 lowercase hex digits");
+  if (auto why = hub_entry_error(e)) return "refused: " + *why;
   return std::nullopt;
 }
 

@@ -26,14 +26,10 @@ namespace syncer::folder_model_parts {
 // hex digits (temp files are named after it). A hostile or broken hub
 // gets nothing written for anything else.
 bool acceptable_hub_entry(folder_state& st, const file_entry& e) {
-  std::string why;
-  auto normal = normalize_sync_path(e.path, &why);
-  if (normal && *normal != e.path) why = "path is not in normal form";
-  else if (normal && is_internal_path(e.path)) why = "path is inside .syncer/";
-  else if (normal && !e.deleted && !e.is_dir && !is_sha256_hex(e.sha256)) why = "sha256 is not 64 lowercase hex digits";
-  else if (normal) return true;
+  auto why = hub_entry_error(e);  // actors/rules/client_decisions.h
+  if (!why) return true;
   ++st.refused_from_hub;
-  st.last_error = "refused an entry from the hub: " + why;
+  st.last_error = "refused an entry from the hub: " + *why;
   log::warn("folder-model", st.last_error + " (" + std::to_string(e.path.size()) + "-byte path)");
   return false;
 }

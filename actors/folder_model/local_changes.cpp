@@ -208,9 +208,8 @@ void settle_deletions(self_ptr self) {
     log::warn("folder-model", st.last_error);
     return;
   }
-  std::sort(gone.begin(), gone.end(), [](const file_entry& x, const file_entry& y) {
-    return std::count(x.path.begin(), x.path.end(), '/') > std::count(y.path.begin(), y.path.end(), '/');
-  });
+  std::sort(gone.begin(), gone.end(),
+            [](const file_entry& x, const file_entry& y) { return path_depth(x.path) > path_depth(y.path); });
   for (const auto& e : gone) record_tombstone(st, e, when);
   if (gone.size() == 1) log::info("folder-model", "deleted locally: " + gone.front().path);
   else log::info("folder-model", "deleted locally: " + std::to_string(gone.size()) + " entries");
@@ -229,9 +228,8 @@ void apply_deletion_decision(self_ptr self) {
   st.held.clear();
   auto when = now_ns();
   if (*decision == "accept") {
-    std::sort(held.begin(), held.end(), [](const auto& x, const auto& y) {
-      return std::count(x.first.begin(), x.first.end(), '/') > std::count(y.first.begin(), y.first.end(), '/');
-    });
+    std::sort(held.begin(), held.end(),
+              [](const auto& x, const auto& y) { return path_depth(x.first) > path_depth(y.first); });
     size_t n = 0;
     for (const auto& [path, since] : held) {
       struct stat sb {};

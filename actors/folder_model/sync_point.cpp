@@ -82,8 +82,7 @@ void resync(self_ptr self) {
   // A path being uploaded right now already carries its newest version
   // (a newer local edit is queued again when that upload answers).
   for (const auto& path : plan.upload) {
-    auto normal = normalize_sync_path(path, nullptr);
-    if (!normal || *normal != path || is_internal_path(path)) {
+    if (hub_path_error(path)) {
       ++st.refused_from_hub;
       continue;
     }

@@ -1,5 +1,7 @@
 #include "actors/rules/client_decisions.h"
 
+#include "actors/rules/path_rules.h"
+
 namespace syncer {
 
 hub_entry_decision decide_hub_entry(const std::optional<file_entry>& local, const file_entry& hub) {
@@ -74,6 +76,12 @@ upload_decision decide_after_upload(const file_entry& current, const file_entry&
   d.record.version.merge(hub.version);
   if (d.record.version.compare(hub.version) != version_order::after) d.record.version.increment(client_id);
   return d;
+}
+
+std::optional<std::string> hub_entry_error(const file_entry& e) {
+  if (auto why = hub_path_error(e.path)) return why;
+  if (!e.deleted && !e.is_dir && !is_sha256_hex(e.sha256)) return std::string("sha256 is not 64 lowercase hex digits");
+  return std::nullopt;
 }
 
 bool same_hub_version(const file_entry& a, const file_entry& b) {

@@ -48,6 +48,12 @@ struct upload_decision {
 upload_decision decide_after_upload(const file_entry& current, const file_entry& sent, const file_entry& hub,
                                     bool conflict, const std::string& client_id);
 
+// Why an entry from the hub (plan, event, prefetch) cannot be acted on
+// (nullopt: it can): its path fails hub_path_error, or it is a live file
+// whose sha256 is not 64 lowercase hex digits (temp files are named after
+// it). A hostile or broken hub gets nothing written for such an entry.
+std::optional<std::string> hub_entry_error(const file_entry& entry);
+
 // Do two hub entries name the same version (an event and a plan often
 // both mention the one being downloaded: the second needs no new plan)?
 bool same_hub_version(const file_entry& a, const file_entry& b);

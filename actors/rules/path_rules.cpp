@@ -119,6 +119,17 @@ std::optional<std::string> normalize_sync_path(std::string_view path, std::strin
   return out;
 }
 
+std::optional<std::string> hub_path_error(std::string_view path) {
+  std::string why;
+  auto normal = normalize_sync_path(path, &why);
+  if (!normal) return why;
+  if (*normal != path) return std::string("path is not in normal form");
+  if (is_internal_path(path)) return std::string("path is inside .syncer/");
+  return std::nullopt;
+}
+
+size_t path_depth(std::string_view p) { return static_cast<size_t>(std::count(p.begin(), p.end(), '/')); }
+
 bool is_internal_path(std::string_view p) {
   return p == ".syncer" || p.substr(0, 8) == ".syncer/";
 }

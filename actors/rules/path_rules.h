@@ -32,6 +32,14 @@ std::optional<std::string> normalize_sync_path(std::string_view path, std::strin
 // never synced.
 bool is_internal_path(std::string_view normalized_path);
 
+// Why a path the hub sent cannot be used as it is (nullopt: it can): it
+// must already be in normal form and outside ".syncer/".
+std::optional<std::string> hub_path_error(std::string_view path);
+
+// How many folders deep a normalized path is ("a/b/c" -> 2): deletions go
+// deepest first, so a folder is empty when its own turn comes.
+size_t path_depth(std::string_view normalized_path);
+
 // True for a sha256 as the wire and the object store spell it: 64
 // lowercase hex digits. Temp and object file names are made only from
 // such strings.

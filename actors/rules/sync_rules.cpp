@@ -1,5 +1,7 @@
 #include "actors/rules/sync_rules.h"
 
+#include "actors/rules/path_rules.h"
+
 #include <algorithm>
 #include <unordered_map>
 
@@ -17,8 +19,6 @@ const char* to_string(change_kind kind) {
 }
 
 namespace {
-
-size_t depth(const std::string& path) { return std::count(path.begin(), path.end(), '/'); }
 
 void plan_one(const file_entry* c, const file_entry* h, sync_plan& plan, bool client_list_complete) {
   if (c && !h) {
@@ -88,7 +88,7 @@ sync_plan plan_sync(const std::vector<file_entry>& client_entries,
   std::sort(plan.download.begin(), plan.download.end(),
             [](const file_entry& a, const file_entry& b) { return a.path < b.path; });
   std::sort(plan.remove.begin(), plan.remove.end(), [](const file_entry& a, const file_entry& b) {
-    return depth(a.path) != depth(b.path) ? depth(a.path) > depth(b.path) : a.path > b.path;
+    return path_depth(a.path) != path_depth(b.path) ? path_depth(a.path) > path_depth(b.path) : a.path > b.path;
   });
   std::sort(plan.upload.begin(), plan.upload.end());
   return plan;

@@ -123,3 +123,30 @@ TEST(ClientDecisions, SameHubVersion) {
   b.version.increment("b");
   EXPECT_FALSE(same_hub_version(a, b));
 }
+
+TEST(ClientDecisions, HubEntriesThatCannotBeUsed) {
+  auto ok = file("a", vv({{"a", 1}}));  // sha256 "aaa…a": 64 hex digits
+  EXPECT_FALSE(hub_entry_error(ok));
+  struct row {
+    std::string path, sha256;
+    bool deleted, is_dir;
+  };
+  for (const auto& r : {row{"../escape.txt", std::string(64, 'a'), false, false},
+                        row{"a//b.txt", std::string(64, 'a'), false, false},   // not in normal form
+                        row{".syncer/planted", std::string(64, 'a'), false, false},
+                        row{"a\\b.txt", std::string(64, 'a'), false, false},
+                        row{"f.txt", "../../../../tmp/x", false, false},
+                        row{"f.txt", std::string(64, 'A'), false, false},
+                        row{"../gone", "", true, false}}) {
+    file_entry e = ok;
+    e.path = r.path;
+    e.sha256 = r.sha256;
+    e.deleted = r.deleted;
+    e.is_dir = r.is_dir;
+    EXPECT_TRUE(hub_entry_error(e)) << r.path << " " << r.sha256;
+  }
+  auto dir = ok;
+  dir.is_dir = true;
+  dir.sha256.clear();
+  EXPECT_FALSE(hub_entry_error(dir));  // folders and tombstones carry no sha256
+}

@@ -118,3 +118,12 @@ TEST(PathRules, Sha256Hex) {
   EXPECT_FALSE(is_sha256_hex("../../../../tmp/x"));
   EXPECT_FALSE(is_sha256_hex(std::string(60, 'a') + "/../"));
 }
+
+TEST(PathRules, HubPathsAndDepth) {
+  EXPECT_FALSE(hub_path_error("a/b.txt"));
+  EXPECT_TRUE(hub_path_error("a/./b.txt"));  // normalizable, but not what a hub sends
+  EXPECT_TRUE(hub_path_error(".syncer/index.db"));
+  EXPECT_TRUE(hub_path_error("/etc/passwd"));
+  EXPECT_EQ(path_depth("a"), 0u);
+  EXPECT_EQ(path_depth("a/b/c"), 2u);
+}
