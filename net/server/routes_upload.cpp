@@ -17,6 +17,7 @@
 #include "net/server/ask.h"
 #include "net/server/http_session.h"
 #include "net/server/request_parts.h"
+#include "net/status_map.h"
 #include "storage/block_delta.h"
 #include "storage/sha256.h"
 
@@ -201,10 +202,12 @@ void http_session::commit(incoming_change c, bool delta) {
       server_->system, stream_.get_executor(), server_->hub->store,
       std::function<void(change_result&)>([self, delta, sha = c.content_sha256](change_result& r) {
         self->drop_incoming();
-        if (!r.error.empty() && r.status != 409) return self->reject(r.status, r.error, false);
-        if (delta && r.status == 200 && self->delta_literal_.size() > 0)
+        const auto kind = r.result.kind;
+        if (kind != error_kind::ok && kind != error_kind::stale)
+          return self->reject(http_status_of(kind), r.result.message, false);
+        if (delta && kind == error_kind::ok && self->delta_literal_.size() > 0)
           self->server_->recent_deltas.remember(self->delta_base_, sha, std::move(self->delta_literal_));
-        self->send_json(r.status, json::change_result_json(r));
+        self->send_json(http_status_of(kind), json::change_result_json(r));
       }),
       std::function<void(const std::string&)>([self, c](const std::string& msg) {
         self->drop_incoming();

@@ -451,13 +451,13 @@ TEST_F(hub_edge, BatchCommitsChangesInOrderAndObjectsComeBackInOneAnswer) {
   ASSERT_TRUE(results) << error;
   ASSERT_EQ(results->size(), 5u);
   for (int i = 0; i < 4; ++i) {
-    EXPECT_EQ((*results)[i].reply.status, 200) << i << " " << first.body;
+    EXPECT_EQ((*results)[i].reply.kind, error_kind::ok) << i << " " << first.body;
     EXPECT_EQ((*results)[i].change.kind, "fast_forward") << i;
     EXPECT_EQ((*results)[i].change.entry.version.get(id), 1u) << i;
   }
   EXPECT_TRUE((*results)[0].change.entry.is_dir);
   EXPECT_EQ((*results)[2].change.entry.sha256, sha256_hex(big));
-  EXPECT_EQ((*results)[4].reply.status, 404) << "a link to unknown content is refused, the rest is kept";
+  EXPECT_EQ((*results)[4].reply.kind, error_kind::not_found) << "a link to unknown content is refused, the rest is kept";
   EXPECT_TRUE(temp_dir_empty());
 
   // The second batch links to content the hub now has, deletes, and
@@ -471,9 +471,9 @@ TEST_F(hub_edge, BatchCommitsChangesInOrderAndObjectsComeBackInOneAnswer) {
   results = json::parse_batch_results(second.body, &error);
   ASSERT_TRUE(results) << error;
   ASSERT_EQ(results->size(), 3u);
-  EXPECT_EQ((*results)[0].reply.status, 200);
+  EXPECT_EQ((*results)[0].reply.kind, error_kind::ok);
   EXPECT_EQ((*results)[0].change.entry.sha256, sha256_hex(big));
-  EXPECT_EQ((*results)[1].reply.status, 200);
+  EXPECT_EQ((*results)[1].reply.kind, error_kind::ok);
   EXPECT_TRUE((*results)[1].change.entry.deleted);
   EXPECT_EQ((*results)[2].change.kind, "conflict") << "concurrent versions keep both";
   EXPECT_TRUE(temp_dir_empty());
@@ -600,8 +600,8 @@ TEST_F(hub_edge, BadBatchesAre400AndLeaveNothingBehind) {
   auto results = json::parse_batch_results(r.body, &error);
   ASSERT_TRUE(results) << error;
   ASSERT_EQ(results->size(), 2u);
-  EXPECT_EQ((*results)[0].reply.status, 200);
-  EXPECT_EQ((*results)[1].reply.status, 422);
+  EXPECT_EQ((*results)[0].reply.kind, error_kind::ok);
+  EXPECT_EQ((*results)[1].reply.kind, error_kind::changed_while_reading);
   EXPECT_TRUE(temp_dir_empty());
   EXPECT_EQ(request(port, http::verb::get, "/download/a.txt").body, "abc");
   EXPECT_EQ(request(port, http::verb::get, "/download/b.txt").status, 404);
