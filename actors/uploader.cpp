@@ -7,16 +7,13 @@
 #include <caf/all.hpp>
 
 #include "actors/log.h"
+#include "actors/rules/transfer_policy.h"
 #include "storage/block_delta.h"
 #include "storage/file_times.h"
 #include "storage/sync_root.h"
 
 namespace syncer {
 namespace {
-
-// Files at least this big are first offered by sha256 (POST /link): a move
-// or copy of content the hub has costs one small request, not the bytes.
-constexpr uint64_t link_first_threshold = 64 * 1024;
 
 struct uploader_state {
   // Files are read only beneath this descriptor, no link followed: a link

@@ -12,6 +12,7 @@
 #include <boost/beast/http.hpp>
 
 #include "actors/rules/path_rules.h"
+#include "actors/rules/transfer_policy.h"
 #include "net/body/file_window_body.h"
 #include "net/client/hub_connection.h"
 #include "net/json.h"
@@ -147,10 +148,6 @@ class beast_hub_client : public hub_api {
     return to_reply(r);
   }
 
-  // Most literal bytes a delta upload holds in memory; a bigger change
-  // is streamed whole.
-  static constexpr uint64_t max_delta_upload_bytes = 32ull << 20;
-
   hub_reply upload_delta(const file_entry& meta, const std::string& local_file, hub_change* out,
                          uint64_t* sent) override {
     *sent = 0;
@@ -174,7 +171,7 @@ class beast_hub_client : public hub_api {
     if (!mine) return {error_kind::not_worth_it, "cannot read " + local_file + (error.empty() ? "" : ": " + error)};
     auto literal = changed_blocks(*mine, base->checksums);
     auto bytes = literal_bytes(literal, meta.size, base->block_size);
-    if (bytes > max_delta_upload_bytes || bytes > meta.size / 2)
+    if (!delta_worth_it(bytes, meta.size))
       return {error_kind::not_worth_it, std::to_string(bytes) + " of " + std::to_string(meta.size) + " bytes changed: not worth a delta"};
     std::string body(bytes, '\0');
     int fd = ::open(local_file.c_str(), O_RDONLY | O_CLOEXEC);

@@ -15,6 +15,7 @@
 #include <caf/all.hpp>
 
 #include "actors/rules/path_rules.h"
+#include "actors/rules/transfer_policy.h"
 #include "net/body/file_window_body.h"
 #include "net/json.h"
 #include "net/server/ask.h"
@@ -217,7 +218,7 @@ void http_session::delta(const std::string& from, const std::string& to) {
   if (!literal) literal = differing_blocks(object(from), object(to), delta_block_size, &error);
   if (!literal) return reject(500, "cannot compare objects: " + error, false);
   auto bytes = literal_bytes(*literal, size, delta_block_size);
-  if (bytes > max_delta_reply_bytes || bytes > size / 2)
+  if (!delta_worth_it(bytes, size))
     return reject(413, "the change is " + std::to_string(bytes) + " bytes: download the whole file", false);
   auto res = std::make_shared<string_response>(http::status::ok, version_);
   res->set(http::field::server, "syncer");
