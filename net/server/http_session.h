@@ -141,7 +141,7 @@ class http_session : public connection, public std::enable_shared_from_this<http
   void on_delete_file();
   void on_batch();
   void batch(http::request<http::string_body>& req);
-  static bool write_whole_file(const std::string& file, std::string_view bytes);
+  void commit_batch(std::vector<incoming_change> incoming);
 
   // ---- routes_download.cpp
   void on_incoming();

@@ -150,6 +150,7 @@ struct hub_edge : ::testing::Test {
   conflict_resolver_actor resolver;
   client_registry_actor registry;
   file_store_actor store;
+  object_io_actor objects;
   std::unique_ptr<http_server> server;
   uint16_t port = 0;
 
@@ -160,6 +161,7 @@ struct hub_edge : ::testing::Test {
     resolver = spawn_conflict_resolver(*sys);
     registry = spawn_client_registry(*sys);
     store = spawn_file_store(*sys, file_store_config{dir.path.string()}, resolver, registry);
+    objects = spawn_object_io(*sys, object_io_config{dir.path.string()});
     server = std::make_unique<http_server>(*sys);
     server->set_inspect_targets("server", {{"client-registry", caf::actor_cast<caf::actor>(registry)},
                                            {"conflict-resolver", caf::actor_cast<caf::actor>(resolver)},
@@ -167,6 +169,7 @@ struct hub_edge : ::testing::Test {
     hub_edge_config edge;
     edge.store = store;
     edge.registry = registry;
+    edge.objects = objects;
     edge.upload_temp_dir = (dir.path / "tmp").string();
     edge.objects_dir = (dir.path / "objects").string();
     if (tweak) tweak(edge);
@@ -181,7 +184,7 @@ struct hub_edge : ::testing::Test {
     if (server) server->stop();
     if (!sys) return;
     for (auto h : {caf::actor_cast<caf::actor>(store), caf::actor_cast<caf::actor>(resolver),
-                   caf::actor_cast<caf::actor>(registry)})
+                   caf::actor_cast<caf::actor>(registry), caf::actor_cast<caf::actor>(objects)})
       caf::anon_send_exit(h, caf::exit_reason::user_shutdown);
     sys->await_all_actors_done();
   }
