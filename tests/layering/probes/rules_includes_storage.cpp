@@ -1,0 +1,2 @@
+// Must NOT compile with the rules layer's include paths: rules are pure.
+#include "storage/sha256.h"

@@ -1,0 +1,2 @@
+// Must NOT compile with the storage layer's include paths: storage knows no actors.
+#include "actors/messages.h"
