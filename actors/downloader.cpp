@@ -17,6 +17,7 @@
 #include "storage/file_times.h"
 #include "storage/object_store.h"
 #include "storage/sha256.h"
+#include "storage/posix_io.h"
 #include "storage/sync_root.h"
 #include "actors/rules/local_safety.h"
 #include "actors/rules/client_decisions.h"
@@ -162,7 +163,7 @@ download_result fetch_file(downloader_state& st, const download_job& job) {
     if (::fstatat(tmp_dir, tmp_name.c_str(), &part, AT_SYMLINK_NOFOLLOW) == 0 &&
         static_cast<uint64_t>(part.st_size) >= e.size) {
       // Left by an earlier download of the same content: reuse it when
-      // whole and right, else start over (a Range past the end is a 416).
+      // whole and right, else start over (a range past the end: range_not_satisfiable).
       std::string ignored;
       auto have = static_cast<uint64_t>(part.st_size) == e.size && S_ISREG(part.st_mode) ? sha256_file(tmp, &ignored)
                                                                                        : std::nullopt;
@@ -253,19 +254,6 @@ download_result fetch_file(downloader_state& st, const download_job& job) {
   return r;
 }
 
-bool write_all(int fd, const std::string& bytes) {
-  size_t done = 0;
-  while (done < bytes.size()) {
-    auto n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    done += static_cast<size_t>(n);
-  }
-  return true;
-}
-
 // Flushes the file system holding the folder `dir_fd` (data and names).
 bool sync_file_system(int dir_fd) { return ::syncfs(dir_fd) == 0; }
 
@@ -327,7 +315,7 @@ void fetch_small_files(downloader_state& st, const std::vector<download_job>& jo
       r = fail(st, r, std::string("cannot create temp file: ") + std::strerror(errno));
       continue;
     }
-    bool ok = write_all(fd, *contents[k]);
+    bool ok = write_all(fd, *contents[k]) == 0;
     if (ok && e.mtime_ns > 0) {
       struct timespec times[2];
       times[0].tv_sec = e.mtime_ns / 1000000000;

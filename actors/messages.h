@@ -107,10 +107,12 @@ struct incoming_change {
   std::string temp_file;
   bool version_given = false;
   // X-Sha256 of an upload: what the sender hashed. Bytes that hash to
-  // something else were changed while being sent and are refused (422).
+  // something else were changed while being sent and are refused
+  // (changed_while_reading).
   std::string expected_sha256;
-  // Set by the edge when it hashed the bytes while they arrived (batch
-  // uploads): file-store then does not read the temp file again.
+  // Set when the bytes were hashed on their way in (by the edge while an
+  // upload streamed, by object-io for batch files and delta rebuilds):
+  // file-store then does not read the temp file again.
   std::string content_sha256;
   uint64_t content_size = 0;
   // Delta uploads: bytes of the new version copied from the base object
