@@ -522,6 +522,9 @@ file_store_actor spawn_file_store(caf::actor_system& sys, const file_store_confi
           out.counters["syncs"] = s.syncs;
           out.counters["incremental_syncs"] = s.incremental_syncs;
           out.counters["restores"] = s.restores;
+          // Tombstones after this sequence wait for some client (-1: a client has never synced incrementally).
+          auto oldest = s.db->oldest_sync_point();
+          out.counters["oldest_sync_point"] = oldest ? static_cast<int64_t>(*oldest) : -1;
           out.info["data_dir"] = s.objects->root();
           out.info["last_error"] = s.last_error;
           return out;

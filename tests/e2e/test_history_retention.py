@@ -31,6 +31,21 @@ def history(server, path, *extra):
     return json.loads(syncer("history", path, "--url", server.url(), "--json", *extra).stdout)
 
 
+def hub_versions(server, path):
+    status, body, _ = harness.request("GET", server.port, "/history/" + path)
+    return json.loads(body)["versions"] if status == 200 else []
+
+
+def wait_hub(server, path, count):
+    """Until the hub holds `count` versions of `path` (a local tree says nothing of the hub)."""
+    wait_until(lambda: len(hub_versions(server, path)) >= count, 30, what=f"{count} versions of {path} on the hub")
+
+
+def hub_counter(server, actor, name):
+    status, body, _ = harness.request("GET", server.port, "/inspect")
+    return [a for a in json.loads(body)["actors"] if a["name"] == actor][0]["counters"][name]
+
+
 def objects_bytes(server):
     total = 0
     for dirpath, _, files in os.walk(os.path.join(server.data_dir, "objects")):
@@ -48,6 +63,7 @@ def test_simple_keep_two():
         data = os.urandom(size)
         a.write("big.bin", data)
         wait_converged([a], 30, {"big.bin": data})
+        wait_hub(server, "big.bin", i + 1)
     before = objects_bytes(server)
     assert before >= 6 * size, before
     assert len(history(server, "big.bin")["versions"]) == 6
@@ -83,8 +99,11 @@ def test_trash_two_seconds():
     a.write("doomed.txt", "restore me while you can")
     a.write("kept.txt", "stays")
     wait_converged([a], 30, {"doomed.txt": "restore me while you can", "kept.txt": "stays"})
+    wait_hub(server, "kept.txt", 1)
+    wait_hub(server, "doomed.txt", 1)
     os.remove(a.path("doomed.txt"))
     wait_converged([a], 30, {"kept.txt": "stays"})
+    wait_hub(server, "doomed.txt", 2)
     trash = history(server, "/", "--deleted")["deleted"]
     assert [t["path"] for t in trash] == ["doomed.txt"] and trash[0]["restorable"], trash
     seq = trash[0]["restorable"]["sequence"]
@@ -132,20 +151,27 @@ def test_tombstone_expiry_with_offline_client():
         assert a.stop() == 0
         a.start()
         wait_converged([a], 30, {"keep.txt": "kept"})
-    time.sleep(0)  # (the trash of 1 s has long passed by the next check)
-    wait_until(lambda: gc(server) is not None and
-               len(history(server, "/", "--deleted")["deleted"]) == 3, 10, what="collections")
+    deleted_ns = max(t["deleted_ns"] for t in history(server, "/", "--deleted")["deleted"])
+    wait_until(lambda: time.time_ns() > deleted_ns + 1_100_000_000, 5, what="the trash time to pass")
     report = gc(server)
     assert report["tombstones_expired"] == 0, report  # beta has not synced past them
+    assert len(history(server, "/", "--deleted")["deleted"]) == 3
     # beta's own offline work
     b.write("beta-own.txt", "made offline")
     b.write("keep.txt", "kept, edited offline by beta")
     b.start()
     want = {"keep.txt": "kept, edited offline by beta", "beta-own.txt": "made offline"}
     wait_converged([a, b], 30, want)
-    assert b.stop() == 0
-    b.start()  # its incremental /sync now names a sync point past the deletions
-    wait_converged([a, b], 30, want)
+    # beta records a sync point only after a sync that left it nothing to
+    # do; the hub learns it from beta's next incremental /sync.
+    deleted_seq = max(v["sequence"] for i in range(3) for v in hub_versions(server, f"gone-{i}.txt"))
+    for _ in range(4):
+        if hub_counter(server, "file-store", "oldest_sync_point") >= deleted_seq:
+            break
+        assert b.stop() == 0
+        b.start()
+        wait_converged([a, b], 30, want)
+    assert hub_counter(server, "file-store", "oldest_sync_point") >= deleted_seq
     report = gc(server)
     assert report["tombstones_expired"] == 3, report
     assert history(server, "/", "--deleted")["deleted"] == []
