@@ -1,9 +1,11 @@
 // file-store's history and restore work (see file_store_parts.h).
+#include <cstdio>
 #include <map>
 #include <set>
 
 #include "actors/file_store_parts.h"
 #include "actors/rules/restore_rules.h"
+#include "storage/file_times.h"
 
 namespace syncer::file_store_parts {
 namespace {
@@ -45,14 +47,39 @@ history_page read_history(server_db& db, const history_query& q) {
   return page;
 }
 
-restore_work prepare_restore(server_db& db, const restore_request& r) {
+namespace {
+
+// An empty file's content may never have been stored as an object (the
+// hub serves empty files without one); a restore links to it, so make it.
+void ensure_empty_objects(object_store& objects, const std::vector<incoming_change>& changes) {
+  for (const auto& c : changes) {
+    const auto& e = c.entry;
+    if (e.deleted || e.is_dir || e.size != 0 || objects.contains(e.sha256)) continue;
+    auto temp = objects.new_temp_path();
+    if (FILE* f = std::fopen(temp.c_str(), "wb")) {
+      std::fclose(f);
+      std::string error;
+      objects.commit(temp, e.sha256, &error);
+    }
+  }
+}
+
+}  // namespace
+
+restore_work prepare_restore(server_db& db, object_store& objects, const restore_request& r) {
+  auto work = plan_restore_work(db, r);
+  ensure_empty_objects(objects, work.changes);
+  return work;
+}
+
+restore_work plan_restore_work(server_db& db, const restore_request& r) {
   restore_work work;
   auto& res = work.result;
   if (r.sequence > 0) {
     auto v = db.version_by_sequence(r.path, r.sequence);
     if (!v) {
-      res.status = 404;
-      res.error = "no retained version " + std::to_string(r.sequence) + " of " + (r.path.empty() ? "/" : r.path);
+      res.result = outcome::failure(error_kind::not_found, "no retained version " + std::to_string(r.sequence) + " of " +
+                                                               (r.path.empty() ? "/" : r.path));
       return work;
     }
     auto current = db.get_file(r.path);
@@ -71,8 +98,8 @@ restore_work prepare_restore(server_db& db, const restore_request& r) {
   for (auto& v : db.state_at(r.path, r.at_ns)) then.push_back(std::move(v.entry));
   auto now = db.files_under(r.path);
   if (then.empty() && now.empty()) {
-    res.status = 404;
-    res.error = "the hub has no history of " + (r.path.empty() ? std::string("/") : r.path);
+    res.result = outcome::failure(error_kind::not_found,
+                                  "the hub has no history of " + (r.path.empty() ? std::string("/") : r.path));
     return work;
   }
   auto plan = plan_restore(then, now);
@@ -86,13 +113,28 @@ void finish_restore(restore_result& result, const std::vector<incoming_change>& 
                     const std::vector<change_result>& answers) {
   for (size_t i = 0; i < answers.size() && i < changes.size(); ++i) {
     const auto& a = answers[i];
-    if (a.error.empty() && a.status < 300) result.restored.push_back(a.entry);
-    else result.failed.push_back(changes[i].entry.path + ": " + (a.error.empty() ? a.kind : a.error));
+    if (a.result.ok()) result.restored.push_back(a.entry);
+    else result.failed.push_back(changes[i].entry.path + ": " + a.result.describe());
   }
   if (result.restored.empty() && !result.failed.empty()) {
-    result.status = 409;
-    result.error = "nothing could be restored: " + result.failed.front();
+    // Every change failed the same way in practice (content collected: not_found; a full disk).
+    result.result = outcome::failure(answers.front().result.kind, "nothing could be restored: " + result.failed.front());
   }
+}
+
+file_lookup lookup_version(server_db& db, object_store& objects, const std::string& path, uint64_t sequence) {
+  file_lookup out;
+  auto v = db.version_by_sequence(path, sequence);
+  if (!v || v->entry.deleted || v->entry.is_dir) return out;
+  out.entry = v->entry;
+  out.object_file = objects.object_path(v->entry.sha256);
+  out.found = v->entry.size == 0 || objects.contains(v->entry.sha256);
+  return out;
+}
+
+void note_sync_point(server_db& db, const std::string& client, const std::string& hub_id, uint64_t sequence) {
+  if (hub_id == db.hub_id() && sequence <= db.last_sequence() && db.find_client(client))
+    db.record_sync_point(client, hub_id, sequence, now_ns());
 }
 
 store_report report_store(server_db& db, const retention_policy& policy, int64_t now_ns) {

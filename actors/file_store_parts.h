@@ -24,10 +24,18 @@ struct restore_work {
   restore_result result;
   std::vector<incoming_change> changes;
 };
-restore_work prepare_restore(server_db& db, const restore_request& r);
+restore_work prepare_restore(server_db& db, object_store& objects, const restore_request& r);
+// The same without touching the object store (what prepare_restore plans).
+restore_work plan_restore_work(server_db& db, const restore_request& r);
 // Fills `result` from the commit's answers, one per change in order.
 void finish_restore(restore_result& result, const std::vector<incoming_change>& changes,
                     const std::vector<change_result>& answers);
+// GET /version: one retained version's entry and object (found = false
+// for an unknown version, a tombstone or a folder).
+file_lookup lookup_version(server_db& db, object_store& objects, const std::string& path, uint64_t sequence);
+// A client's sync point from its incremental /sync, kept when it names
+// this hub's id, a sequence the hub has reached and a registered client.
+void note_sync_point(server_db& db, const std::string& client, const std::string& hub_id, uint64_t sequence);
 store_report report_store(server_db& db, const retention_policy& policy, int64_t now_ns);
 
 // file_store_gc.cpp: one slice of a collection (see gc_slice).

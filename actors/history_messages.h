@@ -13,6 +13,7 @@
 #include <caf/atom.hpp>
 
 #include "actors/messages.h"
+#include "actors/rules/outcome.h"
 #include "actors/rules/retention.h"
 #include "storage/server_db.h"
 
@@ -52,8 +53,7 @@ struct restore_request {
 };
 
 struct restore_result {
-  int status = 200;             // HTTP status the edge answers with (4xx/5xx: error says why)
-  std::string error;
+  outcome result;                      // ok, or why nothing was restored (not_found, stale, ...)
   std::vector<file_entry> restored;    // the new current entries (new versions)
   std::vector<std::string> unchanged;  // already as they were
   std::vector<std::string> left_alone; // created (or re-created) after the time: kept as they are

@@ -209,7 +209,7 @@ int restore_locally(const hub_target& t, const std::string& path, const json::hi
     if (!chosen.count(v.entry.path)) chosen[v.entry.path] = &v;
   }
   if (chosen.empty()) return fail("restore", "no retained version matches");
-  hub_address address{t.host, t.port, t.api_key};
+  hub_address address{t.host, t.port, t.api_key, ""};
   auto hub = make_hub_client(address);
   bool single = chosen.size() == 1 && chosen.begin()->first == path;
   size_t written = 0, skipped = 0;
@@ -236,7 +236,7 @@ int restore_locally(const hub_target& t, const std::string& path, const json::hi
     if (!reply.ok()) {
       ::unlink(temp.c_str());
       return fail("restore", "cannot download version " + std::to_string(v->entry.sequence) + " of " + p + ": " +
-                                 (reply.error.empty() ? "status " + std::to_string(reply.status) : reply.error));
+                                 (reply.error.empty() ? std::string(to_string(reply.kind)) : reply.error));
     }
     auto digest = sha256_file(temp, &error);
     if (!digest || digest->sha256 != v->entry.sha256) {

@@ -61,14 +61,14 @@ std::optional<std::string> obtain_client_id(client_index& index, const client_co
       log::info("client", "registered as '" + config.client_name + "' with id " + id);
       return id;
     }
-    if (reply.status == 401) {
+    if (reply.kind == error_kind::unauthorized) {
       *refused = true;
       log::error("client", "the hub refused our API key: " + reply.error);
       return std::nullopt;
     }
     log::warn("client", "cannot register with the hub at " + config.server_host + ":" +
                             std::to_string(config.server_port) + " (" +
-                            (reply.error.empty() ? "status " + std::to_string(reply.status) : reply.error) +
+                            (reply.error.empty() ? std::string(to_string(reply.kind)) : reply.error) +
                             "); retrying in " + std::to_string(backoff_ms) + " ms");
     if (wait_for_signal(backoff_ms)) return std::nullopt;
     backoff_ms = std::min(backoff_ms * 2, 5000);
@@ -129,7 +129,7 @@ int run_client_node(const client_config& config, bool verbose) {
     log::error("client", error);
     return 1;
   }
-  hub_address address{config.server_host, config.server_port, config.api_key};
+  hub_address address{config.server_host, config.server_port, config.api_key, ""};
   auto registration_hub = make_hub_client(address);
   bool refused = false;
   auto client_id = obtain_client_id(*index, config, *registration_hub, &refused);

@@ -71,13 +71,15 @@ int run_server_node(const server_config& config, bool verbose) {
     caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
     return 1;
   }
+  auto objects = spawn_object_io(system, object_io_config{config.data_dir});
   janitor_config jc;
   jc.policy = config.retention;
   jc.interval_ns = config.janitor_interval_ns;
   auto janitor = spawn_janitor(system, jc, store);
   auto stop_actors = [&] {
     for (auto h : {caf::actor_cast<caf::actor>(janitor), caf::actor_cast<caf::actor>(store),
-                   caf::actor_cast<caf::actor>(resolver), caf::actor_cast<caf::actor>(registry)})
+                   caf::actor_cast<caf::actor>(resolver), caf::actor_cast<caf::actor>(registry),
+                   caf::actor_cast<caf::actor>(objects)})
       caf::anon_send_exit(h, caf::exit_reason::user_shutdown);
   };
 
@@ -85,10 +87,12 @@ int run_server_node(const server_config& config, bool verbose) {
   server.set_inspect_targets("server", {{"client-registry", caf::actor_cast<caf::actor>(registry)},
                                        {"conflict-resolver", caf::actor_cast<caf::actor>(resolver)},
                                        {"file-store", caf::actor_cast<caf::actor>(store)},
+                                       {"object-io", caf::actor_cast<caf::actor>(objects)},
                                        {"janitor", caf::actor_cast<caf::actor>(janitor)}});
   hub_edge_config edge;
   edge.store = store;
   edge.registry = registry;
+  edge.objects = objects;
   edge.janitor = janitor;
   edge.upload_temp_dir = config.data_dir + "/tmp";
   edge.objects_dir = config.data_dir + "/objects";

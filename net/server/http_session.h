@@ -32,7 +32,6 @@
 #include <boost/beast/http.hpp>
 
 #include "actors/file_store.h"
-#include "net/body/delta_file_body.h"
 #include "net/body/hashing_file_body.h"
 #include "net/server/incoming_registry.h"
 #include "net/server/listener.h"
@@ -142,7 +141,7 @@ class http_session : public connection, public std::enable_shared_from_this<http
   void on_delete_file();
   void on_batch();
   void batch(http::request<http::string_body>& req);
-  static bool write_whole_file(const std::string& file, std::string_view bytes);
+  void commit_batch(std::vector<incoming_change> incoming);
 
   // ---- routes_history.cpp
   void on_history();
@@ -168,13 +167,9 @@ class http_session : public connection, public std::enable_shared_from_this<http
   void delta(const std::string& from, const std::string& to);
   void download(const file_lookup& f);
 
-  // Most changes one batch may carry, and the most bytes one POST
-  // /objects answer holds (the rest is answered null: ask again).
+  // Most changes one batch may carry (the object and delta limits are
+  // the transfer policy's: actors/rules/transfer_policy.h).
   static constexpr size_t max_batch_changes = 10000;
-  static constexpr uint64_t max_objects_reply_bytes = 16ull << 20;
-  // Most literal bytes one GET /delta answer holds; a bigger change is
-  // downloaded whole.
-  static constexpr uint64_t max_delta_reply_bytes = 32ull << 20;
 
   server_ptr server_;
   beast::tcp_stream stream_;
@@ -182,7 +177,6 @@ class http_session : public connection, public std::enable_shared_from_this<http
   std::optional<http::request_parser<http::empty_body>> header_parser_;
   std::optional<http::request_parser<http::string_body>> string_parser_;
   std::optional<http::request_parser<hashing_file_body>> file_parser_;
-  std::optional<http::request_parser<delta_file_body>> delta_parser_;
   unsigned version_ = 11;
   bool keep_alive_ = true;
   bool force_close_ = false;

@@ -17,6 +17,7 @@
 #include "net/json.h"
 #include "net/server/ask.h"
 #include "net/server/http_session.h"
+#include "net/status_map.h"
 
 namespace syncer::edge {
 namespace {
@@ -139,7 +140,7 @@ void http_session::on_restore() {
   auto self = shared_from_this();
   return ask<restore_result>(server_->system, stream_.get_executor(), server_->hub->store,
                              std::function<void(restore_result&)>([self](restore_result& r) {
-                               if (r.status >= 300) return self->reject(r.status, r.error, false);
+                               if (!r.result.ok()) return self->reject(http_status_of(r.result.kind), r.result.message, false);
                                self->send_json(200, json::restore_result_json(r));
                              }),
                              hub_did_not_answer(), restore_atom::value, std::move(*request));

@@ -17,8 +17,9 @@
 #include "net/server/ask.h"
 #include "net/server/http_session.h"
 #include "net/server/request_parts.h"
-#include "storage/block_delta.h"
-#include "storage/sha256.h"
+#include "net/status_map.h"
+#include "actors/rules/block_list.h"
+#include "actors/rules/transfer_policy.h"
 
 namespace syncer::edge {
 
@@ -100,63 +101,54 @@ void http_session::start_upload() {
 }
 
 // POST /upload with X-Delta-Base: the body holds only the literal blocks
-// of the new version (X-Delta-Literal, in order); every other block is
-// copied from the base object at the same offset while the body
-// arrives, and the whole result is hashed on the way. X-Sha256 is
-// required: a result that hashes to anything else is refused (422) and
-// the sender sends the whole file.
+// of the new version (X-Delta-Literal, in order), at most the transfer
+// policy's max_delta_bytes; the object-io actor rebuilds the whole new
+// version from the base object and hashes it. X-Sha256 is required: a
+// result that hashes to anything else is refused (422) and the sender
+// sends the whole file.
 void http_session::start_delta_upload() {
   auto& req = header_parser_->get();
-  auto base = std::string(req["X-Delta-Base"]);
-  if (!is_sha256_hex(base)) return reject(400, "X-Delta-Base must be a sha256 (64 lowercase hex digits)");
+  delta_upload d;
+  d.base_sha256 = std::string(req["X-Delta-Base"]);
+  if (!is_sha256_hex(d.base_sha256)) return reject(400, "X-Delta-Base must be a sha256 (64 lowercase hex digits)");
   if (!is_sha256_hex(incoming_.expected_sha256))
     return reject(400, "a delta upload needs X-Sha256: the sha256 of the whole new version");
-  uint64_t block_size = 0, size = 0;
-  if (!parse_decimal(std::string(req["X-Delta-Block-Size"]), &block_size) || block_size < 4096 ||
-      block_size > (16u << 20))
+  if (!parse_decimal(std::string(req["X-Delta-Block-Size"]), &d.block_size) || d.block_size < 4096 ||
+      d.block_size > (16u << 20))
     return reject(400, "X-Delta-Block-Size must be an integer from 4096 to 16777216");
-  if (!parse_decimal(std::string(req["X-Delta-Size"]), &size))
+  if (!parse_decimal(std::string(req["X-Delta-Size"]), &d.size))
     return reject(400, "X-Delta-Size must be the size of the new version in bytes");
-  if (size > server_->hub->max_upload_bytes)
+  if (d.size > server_->hub->max_upload_bytes)
     return reject(413, "upload is larger than the limit of " + std::to_string(server_->hub->max_upload_bytes) +
                            " bytes");
   std::string error;
-  auto literal = parse_block_list(std::string(req["X-Delta-Literal"]), block_count(size, block_size), &error);
+  auto literal = parse_block_list(std::string(req["X-Delta-Literal"]), block_count(d.size, d.block_size), &error);
   if (!literal) return reject(400, "X-Delta-Literal: " + error);
-  auto expected_body = literal_bytes(*literal, size, block_size);
+  auto expected_body = literal_bytes(*literal, d.size, d.block_size);
+  if (expected_body > max_delta_bytes)
+    return reject(413, "a delta carries at most " + std::to_string(max_delta_bytes) + " bytes: send the whole file");
   auto length = header_parser_->content_length();
   if (!length || *length != expected_body)
     return reject(400, "the body of a delta upload must hold exactly the listed blocks (" +
                            std::to_string(expected_body) + " bytes)");
-  auto base_file = server_->object_file(base);
-  struct stat base_stat {};
-  if (::stat(base_file.c_str(), &base_stat) != 0)
-    return reject(404, "the hub does not have the base content " + base + "; send the whole file");
-  temp_file_ = server_->new_temp_file();
-  delta_parser_.emplace(std::move(*header_parser_));
-  delta_parser_->body_limit(expected_body);
-  auto& body = delta_parser_->get().body();
-  auto literal_copy = block_size == delta_block_size ? *literal : std::vector<uint64_t>{};
-  if (!body.writer->open(base_file, temp_file_, size, block_size, std::move(*literal), &error)) {
-    ::unlink(temp_file_.c_str());
-    return reject(500, "cannot start the delta: " + error);
-  }
-  delta_base_ = base;
-  delta_literal_ = literal_copy;
-  read_body(*delta_parser_, [self = shared_from_this(), size](beast::error_code ec, size_t) {
-    auto& body = self->delta_parser_->get().body();
-    std::string error = body.error;
-    bool ok = !ec && body.writer->finish(&error);
-    if (!ok) {
-      ::unlink(self->temp_file_.c_str());
-      if (!error.empty()) return self->reject(400, "delta upload: " + error, !self->delta_parser_->is_done());
-      return self->close();  // the connection broke
-    }
-    self->incoming_.temp_file = self->temp_file_;
-    self->incoming_.content_sha256 = body.writer->sha256();
-    self->incoming_.content_size = size;
-    self->incoming_.reused_bytes = size - body.writer->literal_bytes_received();
-    self->commit(self->incoming_, true);
+  delta_base_ = d.base_sha256;
+  delta_literal_ = d.block_size == delta_block_size ? *literal : std::vector<uint64_t>{};
+  d.literal = std::move(*literal);
+  string_parser_.emplace(std::move(*header_parser_));
+  string_parser_->body_limit(expected_body);
+  read_body(*string_parser_, [self = shared_from_this(), d = std::move(d)](beast::error_code ec, size_t) mutable {
+    if (ec) return self->close();  // the connection broke
+    d.bytes = std::move(self->string_parser_->get().body());
+    ask<rebuilt_delta>(self->server_->system, self->stream_.get_executor(), self->server_->hub->objects,
+                       std::function<void(rebuilt_delta&)>([self, size = d.size](rebuilt_delta& r) {
+                         if (!r.result.ok()) return self->reject(http_status_of(r.result.kind), r.result.message, false);
+                         self->incoming_.temp_file = r.temp_file;
+                         self->incoming_.content_sha256 = r.sha256;
+                         self->incoming_.content_size = size;
+                         self->incoming_.reused_bytes = r.reused_bytes;
+                         self->commit(self->incoming_, true);
+                       }),
+                       self->hub_did_not_answer(), rebuild_atom::value, std::move(d));
   });
 }
 
@@ -201,10 +193,13 @@ void http_session::commit(incoming_change c, bool delta) {
       server_->system, stream_.get_executor(), server_->hub->store,
       std::function<void(change_result&)>([self, delta, sha = c.content_sha256](change_result& r) {
         self->drop_incoming();
-        if (!r.error.empty() && r.status != 409) return self->reject(r.status, r.error, false);
-        if (delta && r.status == 200 && self->delta_literal_.size() > 0)
-          self->server_->recent_deltas.remember(self->delta_base_, sha, std::move(self->delta_literal_));
-        self->send_json(r.status, json::change_result_json(r));
+        const auto kind = r.result.kind;
+        if (kind != error_kind::ok && kind != error_kind::stale)
+          return self->reject(http_status_of(kind), r.result.message, false);
+        if (delta && kind == error_kind::ok && self->delta_literal_.size() > 0)
+          caf::anon_send(self->server_->hub->objects, remember_atom::value, self->delta_base_, sha,
+                         std::move(self->delta_literal_));
+        self->send_json(http_status_of(kind), json::change_result_json(r));
       }),
       std::function<void(const std::string&)>([self, c](const std::string& msg) {
         self->drop_incoming();
@@ -273,8 +268,9 @@ void http_session::on_batch() {
 }
 
 // POST /batch: a manifest line, then the bytes of every upload in
-// order. Each upload is written to its own temp file and hashed from
-// memory here; file-store gets the whole batch as one message.
+// order. The edge checks the manifest; the object-io actor writes each
+// upload to its own temp file and hashes it; file-store gets the whole
+// batch as one message.
 void http_session::batch(http::request<http::string_body>& req) {
   std::string_view body = req.body();
   auto newline = body.find('\n');
@@ -287,14 +283,6 @@ void http_session::batch(http::request<http::string_body>& req) {
     return reject(400, "a batch holds at most " + std::to_string(max_batch_changes) + " changes", false);
   incoming_change defaults;
   if (!change_headers(req, &defaults)) return;
-  std::vector<incoming_change> incoming;
-  incoming.reserve(changes->size());
-  auto drop_temps = [&incoming] {
-    for (const auto& c : incoming)
-      if (!c.temp_file.empty()) ::unlink(c.temp_file.c_str());
-  };
-  // Every path is checked before any temp file exists (an answer may
-  // reach the client before this handler returns).
   for (auto& change : *changes) {
     auto path = sync_path(change.meta.path, false);
     if (!path) return;
@@ -311,8 +299,9 @@ void http_session::batch(http::request<http::string_body>& req) {
     return reject(400, std::string("the batch body is ") +
                            (upload_bytes > body.size() - (newline + 1) ? "shorter" : "longer") +
                            " than its manifest says", false);
-  size_t offset = newline + 1;
-  recent_batch kept;
+  batch_upload batch;
+  batch.offset = newline + 1;
+  batch.changes.reserve(changes->size());
   for (auto& change : *changes) {
     incoming_change c;
     c.entry = change.meta;
@@ -320,23 +309,10 @@ void http_session::batch(http::request<http::string_body>& req) {
     c.entry.sequence = 0;
     c.version_given = !change.meta.version.empty();
     switch (change.op) {
-      case batch_change::upload: {
-        auto bytes = body.substr(offset, change.meta.size);
-        offset += change.meta.size;
+      case batch_change::upload:
         c.entry.is_dir = c.entry.deleted = false;
         c.expected_sha256 = change.meta.sha256;
-        c.temp_file = server_->new_temp_file();
-        if (!write_whole_file(c.temp_file, bytes)) {
-          ::unlink(c.temp_file.c_str());
-          drop_temps();  // before answering: the client may look right away
-          int err = errno;
-          return reject(storage_status(err), "cannot write upload temp file: " + std::string(std::strerror(err)), false);
-        }
-        c.content_sha256 = sha256_hex(bytes);
-        c.content_size = bytes.size();
-        kept.objects.emplace(c.content_sha256, std::make_pair(offset - change.meta.size, bytes.size()));
         break;
-      }
       case batch_change::link:
         c.entry.is_dir = c.entry.deleted = false;
         break;
@@ -350,12 +326,20 @@ void http_session::batch(http::request<http::string_body>& req) {
         c.entry.deleted = true;
         break;
     }
-    incoming.push_back(std::move(c));
+    batch.carries_bytes.push_back(change.op == batch_change::upload);
+    batch.changes.push_back(std::move(c));
   }
-  // Bytes named by the sha256 computed above from these very bytes, so
-  // they are right for that sha256 whatever file-store decides.
-  kept.body = std::make_shared<const std::string>(std::move(req.body()));
-  server_->recent_batches.remember(std::move(kept));
+  batch.body = std::make_shared<const std::string>(std::move(req.body()));
+  auto self = shared_from_this();
+  ask<prepared_batch>(server_->system, stream_.get_executor(), server_->hub->objects,
+                      std::function<void(prepared_batch&)>([self](prepared_batch& p) {
+                        if (!p.result.ok()) return self->reject(http_status_of(p.result.kind), p.result.message, false);
+                        self->commit_batch(std::move(p.changes));
+                      }),
+                      hub_did_not_answer(), prepare_atom::value, std::move(batch));
+}
+
+void http_session::commit_batch(std::vector<incoming_change> incoming) {
   auto self = shared_from_this();
   ask<std::vector<change_result>>(
       server_->system, stream_.get_executor(), server_->hub->store,
@@ -367,22 +351,6 @@ void http_session::batch(http::request<http::string_body>& req) {
         self->reject(503, "the file store did not answer: " + msg, false);
       }),
       commit_atom::value, std::move(incoming));
-}
-
-bool http_session::write_whole_file(const std::string& file, std::string_view bytes) {
-  int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return false;
-  size_t done = 0;
-  while (done < bytes.size()) {
-    auto n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      ::close(fd);
-      return false;
-    }
-    done += static_cast<size_t>(n);
-  }
-  return ::close(fd) == 0;
 }
 
 }  // namespace syncer::edge
