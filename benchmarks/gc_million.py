@@ -8,6 +8,7 @@ RSS (VmHWM) before and after, and the p50/p99/max latency of GET /health
 polled all the while (the hub keeps serving between slices).
 
   python3 benchmarks/gc_million.py --syncer build/syncer [--versions 1000000] [--paths 100000]
+      [--content-groups 10000]
 
 Never fails on a time; exits non-zero only when a run breaks."""
 
@@ -24,7 +25,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "tests", "e2e"))
 import harness  # noqa: E402
 
 
-def build_store(data_dir, versions, paths):
+def build_store(data_dir, versions, paths, content_groups):
     """Starts a hub once (schema), then fills meta.db and objects/ directly."""
     per_path = max(1, versions // paths)
     db = sqlite3.connect(os.path.join(data_dir, "meta.db"))
@@ -38,7 +39,8 @@ def build_store(data_dir, versions, paths):
         path = f"d{p % 100}/f{p}.txt"
         for v in range(per_path):
             seq += 1
-            content = f"{path} {v}".encode()
+            # Paths of one group share content (bounds the object files on disk).
+            content = f"group {p % content_groups} version {v}".encode()
             sha = hashlib.sha256(content).hexdigest()
             objects.add((sha, content))
             rows.append((path, sha, len(content), now, f"c{p % 7:011d}:{v + 1}", 0, 0, "", seq, now + v))
@@ -68,6 +70,8 @@ def main():
     parser.add_argument("--syncer", required=True)
     parser.add_argument("--versions", type=int, default=1_000_000)
     parser.add_argument("--paths", type=int, default=100_000)
+    parser.add_argument("--content-groups", type=int, default=10_000,
+                        help="paths with the same content (objects = groups x versions per path)")
     args = parser.parse_args()
     harness.SYNCER = os.path.abspath(args.syncer)
     base = harness.workdir("gc-bench")
@@ -76,7 +80,7 @@ def main():
     port, data_dir = server.port, server.data_dir
     server.stop()
     t0 = time.monotonic()
-    rows, objects = build_store(data_dir, args.versions, args.paths)
+    rows, objects = build_store(data_dir, args.versions, args.paths, min(args.paths, args.content_groups))
     print(f"built {rows} version rows over {args.paths} paths and {objects} objects in {time.monotonic() - t0:.1f} s")
     server = harness.Server(base, port=port, config=config, data_dir=data_dir)
     rss_before = server.peak_rss_kib()
