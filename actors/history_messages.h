@@ -15,7 +15,7 @@
 #include "actors/messages.h"
 #include "actors/rules/outcome.h"
 #include "actors/rules/retention.h"
-#include "storage/server_db.h"
+#include "actors/rules/history_records.h"
 
 namespace syncer {
 

@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "actors/rules/file_entry.h"
+#include "actors/rules/history_records.h"  // version_record, trash_record, store_totals
+#include "actors/rules/hub_records.h"  // client_record, conflict_record
 
 namespace SQLite {
 class Database;
@@ -17,29 +19,6 @@ class Statement;
 }  // namespace SQLite
 
 namespace syncer {
-
-struct client_record {
-  std::string id;    // short random hex, the key in version vectors
-  std::string name;
-  int64_t created_ns = 0;
-  int64_t last_seen_ns = 0;
-};
-
-// One stored version of a path (a row of `versions`): the entry as it was
-// recorded (entry.sequence = the version's sequence number, the key that
-// `syncer restore --version` names) and when the hub recorded it.
-struct version_record {
-  file_entry entry;
-  int64_t recorded_ns = 0;
-};
-
-// A deleted path of the trash: its tombstone, and the newest live version
-// recorded before it (what a restore brings back; nullopt when retention
-// already dropped every live version).
-struct trash_record {
-  version_record deletion;
-  std::optional<version_record> last_version;
-};
 
 // One row of `versions` as the janitor sees it.
 struct version_row {
@@ -50,25 +29,6 @@ struct version_row {
   std::string sha256;
   uint64_t size = 0;
   uint64_t sequence = 0;
-};
-
-// Bytes of the object store by what uses them (each object counted once,
-// under the first use in this order): current files, the history of live
-// paths, the history of deleted paths (the trash).
-struct store_totals {
-  int64_t current_bytes = 0, history_bytes = 0, trash_bytes = 0;
-  int64_t current_objects = 0, history_objects = 0, trash_objects = 0;
-  int64_t versions = 0, tombstones = 0, sync_log_rows = 0;
-};
-
-struct conflict_record {
-  int64_t id = 0;
-  std::string path;          // the path both sides edited (winner keeps it)
-  std::string copy_path;     // where the loser's content lives
-  std::string winner_origin; // client ids
-  std::string loser_origin;
-  int64_t detected_ns = 0;
-  bool open = true;          // false once the copy was deleted
 };
 
 class server_db {
