@@ -21,6 +21,7 @@
 #include "storage/file_times.h"
 
 #include "actors/fatal.h"
+#include "actors/file_store_parts.h"
 #include "actors/log.h"
 #include "actors/rules/path_rules.h"
 #include "storage/history_guard.h"
@@ -53,6 +54,8 @@ struct store_state {
   std::shared_ptr<object_store> objects;
   conflict_resolver_actor resolver;
   client_registry_actor registry;
+  retention_policy retention;
+  int64_t restores = 0;
   int64_t commits = 0, uploads = 0, bytes_in = 0, delta_uploads = 0, bytes_reused = 0, links = 0, deletions = 0, conflicts = 0, stale = 0,
           syncs = 0, incremental_syncs = 0, rejected = 0;
   std::string last_error;
@@ -378,8 +381,9 @@ file_store_actor spawn_file_store(caf::actor_system& sys, const file_store_confi
   }
   auto behavior = [](self_ptr self, std::shared_ptr<server_db> db, std::shared_ptr<object_store> objects,
                      conflict_resolver_actor resolver, client_registry_actor registry,
-                     std::shared_ptr<history_guard> history) -> file_store_actor::behavior_type {
+                     std::shared_ptr<history_guard> history, retention_policy retention) -> file_store_actor::behavior_type {
     auto& st = self->state;
+    st.retention = retention;
     st.db = std::move(db);
     st.history = std::move(history);
     st.objects = std::move(objects);
@@ -463,6 +467,30 @@ file_store_actor spawn_file_store(caf::actor_system& sys, const file_store_confi
           return out;
         },
         [self](conflicts_atom, bool open_only) { return self->state.db->list_conflicts(open_only); },
+        [self](history_atom, const history_query& q) { return file_store_parts::read_history(*self->state.db, q); },
+        [self](restore_atom, const restore_request& r) -> caf::result<restore_result> {
+          auto& st = self->state;
+          auto work = std::make_shared<file_store_parts::restore_work>(file_store_parts::prepare_restore(*st.db, *st.objects, r));
+          if (work->changes.empty()) return work->result;
+          ++self->state.restores;
+          auto rp = self->make_response_promise<restore_result>();
+          auto changes = work->changes;
+          commit_batch(self, std::move(changes), [rp, work](std::vector<change_result> results) mutable {
+            file_store_parts::finish_restore(work->result, work->changes, results);
+            rp.deliver(std::move(work->result));
+          });
+          return rp;
+        },
+        [self](lookup_atom, const std::string& path, uint64_t sequence) {
+          return file_store_parts::lookup_version(*self->state.db, *self->state.objects, path, sequence);
+        },
+        [self](store_atom) { return file_store_parts::report_store(*self->state.db, self->state.retention, now_ns()); },
+        [self](gc_slice_atom, const gc_slice& slice) {
+          return file_store_parts::run_gc_slice(*self->state.db, *self->state.objects, slice);
+        },
+        [self](synced_atom, const std::string& client, const std::string& hub_id, uint64_t sequence) {
+          file_store_parts::note_sync_point(*self->state.db, client, hub_id, sequence);
+        },
         [self](inspect_atom) {
           auto& s = self->state;
           actor_state out;
@@ -484,13 +512,18 @@ file_store_actor spawn_file_store(caf::actor_system& sys, const file_store_confi
           out.counters["rejected"] = s.rejected;
           out.counters["syncs"] = s.syncs;
           out.counters["incremental_syncs"] = s.incremental_syncs;
+          out.counters["restores"] = s.restores;
+          // Tombstones after this sequence wait for some client (-1: a client has never synced incrementally).
+          auto oldest = s.db->oldest_sync_point();
+          out.counters["oldest_sync_point"] = oldest ? static_cast<int64_t>(*oldest) : -1;
           out.info["data_dir"] = s.objects->root();
           out.info["last_error"] = s.last_error;
           return out;
         },
     };
   };
-  return sys.spawn<caf::detached>(behavior, db, objects, std::move(resolver), std::move(registry), std::move(history));
+  return sys.spawn<caf::detached>(behavior, db, objects, std::move(resolver), std::move(registry), std::move(history),
+                                  config.retention);
 }
 
 }  // namespace syncer

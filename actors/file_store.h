@@ -14,6 +14,7 @@
 
 #include "actors/client_registry.h"
 #include "actors/conflict_resolver.h"
+#include "actors/history_messages.h"
 #include "actors/messages.h"
 
 namespace syncer {
@@ -40,10 +41,23 @@ using file_store_actor = caf::typed_actor<
     caf::replies_to<lookup_atom, std::string>::with<file_lookup>,
     // conflicts (bool: open only)
     caf::replies_to<conflicts_atom, bool>::with<std::vector<conflict_record>>,
+    // History (docs/history.md): GET /history, POST /restore (one batch,
+    // each restored path a fast-forward), GET /store.
+    caf::replies_to<history_atom, history_query>::with<history_page>,
+    caf::replies_to<restore_atom, restore_request>::with<restore_result>,
+    caf::replies_to<store_atom>::with<store_report>,
+    // GET /version/{path}?sequence=N: one retained version's entry + object.
+    caf::replies_to<lookup_atom, std::string, uint64_t>::with<file_lookup>,
+    // One slice of a collection (the janitor), in order with commits.
+    caf::replies_to<gc_slice_atom, gc_slice>::with<gc_slice_result>,
+    // A client's sync point (client id, hub id, sequence) from its
+    // incremental POST /sync: tombstones expire once every client passed them.
+    caf::reacts_to<synced_atom, std::string, std::string, uint64_t>,
     caf::replies_to<inspect_atom>::with<actor_state>>;
 
 struct file_store_config {
   std::string data_dir;  // holds meta.db and objects/
+  retention_policy retention;  // for GET /store's "reclaimable" dry run
 };
 
 // Opens the database and object store; throws std::runtime_error with one

@@ -78,6 +78,12 @@ class hub_api {
   // long as the ETag still equals `expected_sha256`.
   virtual hub_reply download(const std::string& path, const std::string& expected_sha256,
                              const std::string& dest_file) = 0;
+  // Streams one retained version (its sequence number) of `path` into
+  // `dest_file` (GET /version; `syncer restore --to`). Default: unsupported.
+  virtual hub_reply download_version(const std::string& path, uint64_t sequence, const std::string& expected_sha256,
+                                     const std::string& dest_file) {
+    return {error_kind::unsupported, "version downloads are not supported"};
+  }
   virtual hub_reply list_files(bool include_deleted, std::vector<file_entry>* out) = 0;
 
   // download() that also reports the SHA-256 of `dest_file` when it was
@@ -168,6 +174,9 @@ struct hub_address {
   std::string host = "127.0.0.1";
   uint16_t port = 8000;
   std::string api_key;  // empty = none
+  // This client's id, named in POST /sync so the hub knows each client's
+  // sync point (tombstone expiry, docs/history.md); empty before registration.
+  std::string client_id;
 };
 
 using hub_api_factory = std::function<std::unique_ptr<hub_api>()>;

@@ -16,13 +16,13 @@
 #include "net/client/simple_http.h"
 #include "net/json.h"
 #include "storage/client_index.h"
+#include "cli/command_support.h"
 
 namespace syncer {
-namespace {
 
 namespace fs = std::filesystem;
 
-int fail(const std::string& command, const std::string& message, int code = 1) {
+int fail(const std::string& command, const std::string& message, int code) {
   std::fprintf(stderr, "syncer %s: %s\n", command.c_str(), message.c_str());
   return code;
 }
@@ -30,7 +30,7 @@ int fail(const std::string& command, const std::string& message, int code = 1) {
 // Parses, or prints help / a usage error. Returns -1 to go on.
 int parse_or_help(const std::string& command, const std::string& synopsis, const std::string& description,
                   const std::vector<std::string>& args, std::vector<option_spec> specs, bool positional,
-                  parsed_args* out, int usage_code = 2) {
+                  parsed_args* out, int usage_code) {
   specs.push_back({"--help", false, "show this help"});
   std::string error;
   auto parsed = parse_args(args, specs, positional, &error);
@@ -44,7 +44,7 @@ int parse_or_help(const std::string& command, const std::string& synopsis, const
 }
 
 std::optional<client_config> load_client(const std::string& command, const parsed_args& a, int* code,
-                                         int error_code = 1) {
+                                         int error_code) {
   std::vector<std::string> warnings;
   std::string error;
   auto config = load_client_config(a.get("--config", "config.yaml"), &warnings, &error);
@@ -106,8 +106,6 @@ bool parse_url(const std::string& url, std::string* host, uint16_t* port) {
   }
   return !host->empty();
 }
-
-}  // namespace
 
 int command_node(const std::vector<std::string>& args) {
   parsed_args a;
@@ -210,12 +208,15 @@ int command_init(const std::vector<std::string>& args) {
 
 int command_status(const std::vector<std::string>& args) {
   parsed_args a;
-  int rc = parse_or_help("status", "syncer status [--config config.yaml] [--json]",
-                         "What this client knows; works whether or not the client daemon runs.", args,
+  int rc = parse_or_help("status", "syncer status [--config config.yaml | --url http://H:P] [--json]",
+                         "What this client knows; works whether or not the client daemon runs.\n"
+                         "With --url: the hub's store (current data, history, trash, reclaimable bytes).", args,
                          {{"--config", true, "client config (default ./config.yaml)"},
+                          {"--url", true, "a hub's base URL: show its store sizes"},
                           {"--json", false, "machine-readable output"}},
                          false, &a);
   if (rc >= 0) return rc;
+  if (a.has("--url")) return hub_store_status(a.get("--url"), a.has("--json"));
   int code = 0;
   auto c = load_client("status", a, &code);
   if (!c) return code;

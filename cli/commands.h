@@ -15,5 +15,11 @@ int command_inspect(const std::vector<std::string>& args);
 int command_check_ignore(const std::vector<std::string>& args);
 int command_conflicts(const std::vector<std::string>& args);
 int command_deletions(const std::vector<std::string>& args);
+// cli/history_commands.cpp
+int command_history(const std::vector<std::string>& args);
+int command_restore(const std::vector<std::string>& args);
+int command_gc(const std::vector<std::string>& args);
+// syncer status --url: the hub's store sizes.
+int hub_store_status(const std::string& url, bool as_json);
 
 }  // namespace syncer

@@ -152,6 +152,63 @@ std::optional<client_config> load_client_config(const std::string& file, std::ve
   return c;
 }
 
+namespace {
+
+// The server's `retention:` mapping (docs/history.md).
+bool read_retention(const YAML::Node& root, const std::string& file, server_config* c,
+                    std::vector<std::string>* warnings, std::string* error) {
+  auto node = root["retention"];
+  if (!node || node.IsNull()) return true;
+  if (!node.IsMap()) {
+    *error = "key 'retention' in " + file + " must be a mapping (policy, keep, max_age, trash, sync_log, interval)";
+    return false;
+  }
+  auto& r = c->retention;
+  std::string policy = to_string(r.policy);
+  if (!read_scalar(node, "policy", file, &policy, false, "staggered, simple or forever", error)) return false;
+  auto kind = parse_retention_kind(policy);
+  if (!kind) {
+    *error = "key 'retention.policy' in " + file + " must be staggered, simple or forever, not '" + policy + "'";
+    return false;
+  }
+  r.policy = *kind;
+  int64_t keep = static_cast<int64_t>(r.keep);
+  if (!read_scalar(node, "keep", file, &keep, false, "a whole number of versions", error)) return false;
+  if (keep < 1 || keep > 1000000) {
+    *error = "key 'retention.keep' in " + file + " must be between 1 and 1000000";
+    return false;
+  }
+  r.keep = static_cast<uint64_t>(keep);
+  struct duration_key {
+    const char* key;
+    int64_t* out;
+    bool zero_ok;
+  } durations[] = {{"max_age", &r.max_age_ns, false},
+                   {"trash", &r.trash_ns, true},
+                   {"sync_log", &r.sync_log_max_age_ns, true},
+                   {"interval", &c->janitor_interval_ns, true}};
+  for (auto& d : durations) {
+    std::string text;
+    if (!read_scalar(node, d.key, file, &text, false, "a duration such as 30s, 2h or 30d", error)) return false;
+    if (text.empty()) continue;
+    auto ns = parse_duration_ns(text);
+    if (!ns || (*ns == 0 && !d.zero_ok)) {
+      *error = std::string("key 'retention.") + d.key + "' in " + file + " must be a duration such as 30s, 2h or 30d" +
+               (d.zero_ok ? "" : " (not 0)");
+      return false;
+    }
+    *d.out = *ns;
+  }
+  for (const auto& kv : node) {
+    auto key = kv.first.as<std::string>("");
+    static const std::set<std::string> known{"policy", "keep", "max_age", "trash", "sync_log", "interval"};
+    if (!known.count(key)) warnings->push_back("unknown key 'retention." + key + "' in " + file + " (ignored)");
+  }
+  return true;
+}
+
+}  // namespace
+
 std::optional<server_config> load_server_config(const std::string& file, std::vector<std::string>* warnings,
                                                 std::string* error) {
   auto abs_file = fs::absolute(file).lexically_normal().string();
@@ -180,9 +237,10 @@ std::optional<server_config> load_server_config(const std::string& file, std::ve
     *error = "key 'io_threads' in " + abs_file + " must be between 1 and 64";
     return std::nullopt;
   }
+  if (!read_retention(*root, abs_file, &c, warnings, error)) return std::nullopt;
   if (!data_dir.empty()) c.data_dir = absolute_from(data_dir, fs::path(abs_file).parent_path());
   warn_unknown(*root, {"host", "port", "data_dir", "api_keys", "max_upload_bytes", "max_json_bytes", "io_threads",
-                "max_connections", "max_connections_per_address"},
+                "max_connections", "max_connections_per_address", "retention"},
                abs_file, warnings);
   return c;
 }

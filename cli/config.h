@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "actors/rules/retention.h"
+
 namespace syncer {
 
 struct client_config {
@@ -34,6 +36,9 @@ struct server_config {
   int io_threads = 2;
   uint64_t max_connections = 1024;              // open connections in all
   uint64_t max_connections_per_address = 512;   // from one peer address
+  // retention: {policy, keep, max_age, trash, sync_log, interval} (docs/history.md)
+  retention_policy retention;
+  int64_t janitor_interval_ns = 3600LL * 1'000'000'000;  // 0 = only on demand (syncer gc)
 };
 
 // Warnings (unknown keys) are appended to `warnings`.

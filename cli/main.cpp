@@ -22,6 +22,9 @@ commands:
   check-ignore  which paths the ignore rules exclude (like git check-ignore)
   conflicts     conflict copies still on disk
   deletions     local deletions held by the mass-delete guard (--accept | --restore)
+  history       every retained version of a file or folder (--deleted: the trash)
+  restore       bring a version back, everywhere or into a local path (--to)
+  gc            run the hub's janitor now (retention)
 
 Run `syncer <command> --help` for the options of a command.
 )";
@@ -53,6 +56,9 @@ int main(int argc, char** argv) {
     if (command == "check-ignore") return syncer::command_check_ignore(args);
     if (command == "conflicts") return syncer::command_conflicts(args);
     if (command == "deletions") return syncer::command_deletions(args);
+    if (command == "history") return syncer::command_history(args);
+    if (command == "restore") return syncer::command_restore(args);
+    if (command == "gc") return syncer::command_gc(args);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "syncer %s: %s\n", command.c_str(), e.what());
     return 1;

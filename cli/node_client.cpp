@@ -129,12 +129,13 @@ int run_client_node(const client_config& config, bool verbose) {
     log::error("client", error);
     return 1;
   }
-  hub_address address{config.server_host, config.server_port, config.api_key};
-  auto hub_factory = [address] { return make_hub_client(address); };
-  auto registration_hub = hub_factory();
+  hub_address address{config.server_host, config.server_port, config.api_key, ""};
+  auto registration_hub = make_hub_client(address);
   bool refused = false;
   auto client_id = obtain_client_id(*index, config, *registration_hub, &refused);
   if (!client_id) return refused ? 1 : 0;  // refused, or stopped while waiting for the hub
+  address.client_id = *client_id;
+  auto hub_factory = [address] { return make_hub_client(address); };
   {
     std::ofstream note(ran_note, std::ios::trunc);
     note << "# written by syncer: this config has run with the folder below (see docs/sync-semantics.md)\n"

@@ -12,6 +12,7 @@
 #include "actors/client_registry.h"
 #include "actors/conflict_resolver.h"
 #include "actors/file_store.h"
+#include "actors/janitor.h"
 #include "actors/log.h"
 #include "net/http_server.h"
 #include "cli/shutdown.h"
@@ -63,7 +64,7 @@ int run_server_node(const server_config& config, bool verbose) {
   auto registry = spawn_client_registry(system);
   file_store_actor store;
   try {
-    store = spawn_file_store(system, file_store_config{config.data_dir}, resolver, registry);
+    store = spawn_file_store(system, file_store_config{config.data_dir, config.retention}, resolver, registry);
   } catch (const std::exception& e) {
     log::error("server", e.what());
     caf::anon_send_exit(resolver, caf::exit_reason::user_shutdown);
@@ -71,9 +72,14 @@ int run_server_node(const server_config& config, bool verbose) {
     return 1;
   }
   auto objects = spawn_object_io(system, object_io_config{config.data_dir});
+  janitor_config jc;
+  jc.policy = config.retention;
+  jc.interval_ns = config.janitor_interval_ns;
+  auto janitor = spawn_janitor(system, jc, store);
   auto stop_actors = [&] {
-    for (auto h : {caf::actor_cast<caf::actor>(store), caf::actor_cast<caf::actor>(resolver),
-                   caf::actor_cast<caf::actor>(registry), caf::actor_cast<caf::actor>(objects)})
+    for (auto h : {caf::actor_cast<caf::actor>(janitor), caf::actor_cast<caf::actor>(store),
+                   caf::actor_cast<caf::actor>(resolver), caf::actor_cast<caf::actor>(registry),
+                   caf::actor_cast<caf::actor>(objects)})
       caf::anon_send_exit(h, caf::exit_reason::user_shutdown);
   };
 
@@ -81,11 +87,13 @@ int run_server_node(const server_config& config, bool verbose) {
   server.set_inspect_targets("server", {{"client-registry", caf::actor_cast<caf::actor>(registry)},
                                        {"conflict-resolver", caf::actor_cast<caf::actor>(resolver)},
                                        {"file-store", caf::actor_cast<caf::actor>(store)},
-                                       {"object-io", caf::actor_cast<caf::actor>(objects)}});
+                                       {"object-io", caf::actor_cast<caf::actor>(objects)},
+                                       {"janitor", caf::actor_cast<caf::actor>(janitor)}});
   hub_edge_config edge;
   edge.store = store;
   edge.registry = registry;
   edge.objects = objects;
+  edge.janitor = janitor;
   edge.upload_temp_dir = config.data_dir + "/tmp";
   edge.objects_dir = config.data_dir + "/objects";
   edge.max_upload_bytes = config.max_upload_bytes;

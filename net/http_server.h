@@ -15,6 +15,7 @@
 
 #include "actors/client_registry.h"
 #include "actors/file_store.h"
+#include "actors/janitor.h"
 #include "actors/object_io.h"
 
 namespace syncer {
@@ -22,6 +23,7 @@ namespace syncer {
 struct hub_edge_config {
   file_store_actor store;
   client_registry_actor registry;
+  janitor_actor janitor;        // POST /gc, GET /store (unset: 503)
   object_io_actor objects;      // blocks, deltas, POST /objects, batch temp files
   std::string upload_temp_dir;  // inside the data dir (same file system as objects/)
   std::string objects_dir;      // <data dir>/objects: POST /objects reads it directly (immutable files)

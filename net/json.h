@@ -10,11 +10,13 @@
 //   net/json/batch.h    POST /batch manifest and results, POST /objects
 //   net/json/delta.h    GET /blocks and GET /delta
 //   net/json/reports.h  /inspect actor states, /conflicts, error bodies read back
+//   net/json/history.h  /history, /restore, /gc, /store
 #pragma once
 
 #include "net/json/batch.h"
 #include "net/json/delta.h"
 #include "net/json/entries.h"
 #include "net/json/events.h"
+#include "net/json/history.h"
 #include "net/json/reports.h"
 #include "net/json/writer.h"

@@ -74,6 +74,29 @@ std::optional<uint64_t> object_store::object_size(const std::string& sha256) con
   return static_cast<uint64_t>(st.st_size);
 }
 
+bool object_store::remove(const std::string& sha256, uint64_t* size) {
+  *size = 0;
+  if (!valid_sha(sha256)) return true;  // never a file of ours
+  auto path = object_path(sha256);
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return errno == ENOENT;
+  if (::unlink(path.c_str()) != 0) return errno == ENOENT;
+  *size = static_cast<uint64_t>(st.st_size);
+  return true;
+}
+
+std::vector<std::string> object_store::list_fanout(unsigned slot) const {
+  static const char* hex = "0123456789abcdef";
+  std::string dir = root_ + "/objects/" + hex[(slot >> 4) & 15] + hex[slot & 15];
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    auto name = it->path().filename().string();
+    if (valid_sha(name)) out.push_back(name);
+  }
+  return out;
+}
+
 bool object_store::ensure_fanout_dir(const std::string& sha256, std::string* error) {
   auto slot = std::stoul(sha256.substr(0, 2), nullptr, 16);  // valid_sha checked by the callers
   if (fanout_dirs_made_[slot]) return true;

@@ -37,6 +37,14 @@ class object_store {
   // Size in bytes, nullopt when missing.
   std::optional<uint64_t> object_size(const std::string& sha256) const;
 
+  // Removes one object (the janitor, after the metadata commit that stops
+  // referencing it). Its size in `*size` (0 when it was already gone).
+  // false only on an error other than "not there".
+  bool remove(const std::string& sha256, uint64_t* size);
+  // The object names (sha256) in fan-out folder `slot` (0..255), for the
+  // janitor's sweep of objects no row references.
+  std::vector<std::string> list_fanout(unsigned slot) const;
+
   const std::string& root() const { return root_; }
 
  private:

@@ -30,6 +30,8 @@ CREATE TABLE IF NOT EXISTS versions (
   origin TEXT NOT NULL, sequence INTEGER NOT NULL, recorded_ns INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS versions_by_path ON versions(path);
 CREATE INDEX IF NOT EXISTS versions_by_sha ON versions(sha256);
+CREATE INDEX IF NOT EXISTS versions_by_sequence ON versions(sequence);
+CREATE INDEX IF NOT EXISTS files_by_sha ON files(sha256);
 CREATE TABLE IF NOT EXISTS conflicts (
   id INTEGER PRIMARY KEY AUTOINCREMENT, path TEXT NOT NULL, copy_path TEXT NOT NULL,
   winner_origin TEXT NOT NULL, loser_origin TEXT NOT NULL, detected_ns INTEGER NOT NULL, open INTEGER NOT NULL);
@@ -37,6 +39,10 @@ CREATE TABLE IF NOT EXISTS sync_log (
   id INTEGER PRIMARY KEY AUTOINCREMENT, at_ns INTEGER NOT NULL, client_id TEXT NOT NULL, action TEXT NOT NULL,
   path TEXT NOT NULL, detail TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS client_sync_points (
+  client_id TEXT PRIMARY KEY, hub_id TEXT NOT NULL, sequence INTEGER NOT NULL, at_ns INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS gc_pending (sha256 TEXT PRIMARY KEY);
+CREATE INDEX IF NOT EXISTS sync_log_by_time ON sync_log(at_ns);
 )sql";
 
 std::string random_client_id() {
@@ -162,7 +168,7 @@ void server_db::rollback_batch() {
   db_->exec("ROLLBACK");
 }
 
-void server_db::put_files(std::vector<file_entry>& entries) {
+void server_db::put_files(std::vector<file_entry>& entries, int64_t recorded_ns) {
   std::optional<SQLite::Transaction> tx;
   if (!in_batch_) tx.emplace(*db_);
   uint64_t seq = last_sequence();
@@ -170,7 +176,7 @@ void server_db::put_files(std::vector<file_entry>& entries) {
                                              ", sequence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
   auto& history = prepared(*db_, history_, std::string("INSERT INTO versions (") + detail::entry_columns +
                                               ", sequence, recorded_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-  auto now = now_ns();
+  auto now = recorded_ns > 0 ? recorded_ns : now_ns();
   for (auto& e : entries) {
     e.sequence = ++seq;
     bind_entry(upsert, e);
@@ -190,24 +196,6 @@ void server_db::put_files(std::vector<file_entry>& entries) {
   meta.exec();
   meta.reset();
   if (tx) tx->commit();
-}
-
-std::vector<file_entry> server_db::history(const std::string& path) {
-  SQLite::Statement q(*db_, std::string("SELECT ") + detail::entry_columns +
-                                ", sequence FROM versions WHERE path = ? ORDER BY id");
-  q.bind(1, path);
-  std::vector<file_entry> out;
-  while (q.executeStep()) {
-    out.push_back(entry_from_row(q));
-    out.back().sequence = static_cast<uint64_t>(q.getColumn(8).getInt64());
-  }
-  return out;
-}
-
-bool server_db::object_referenced(const std::string& sha256) {
-  SQLite::Statement q(*db_, "SELECT 1 FROM versions WHERE sha256 = ? LIMIT 1");
-  q.bind(1, sha256);
-  return q.executeStep();
 }
 
 int64_t server_db::add_conflict(const conflict_record& r) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "actors/rules/file_entry.h"
+#include "actors/rules/history_records.h"  // version_record, trash_record, store_totals
 #include "actors/rules/hub_records.h"  // client_record, conflict_record
 
 namespace SQLite {
@@ -18,6 +19,17 @@ class Statement;
 }  // namespace SQLite
 
 namespace syncer {
+
+// One row of `versions` as the janitor sees it.
+struct version_row {
+  int64_t id = 0;
+  int64_t recorded_ns = 0;
+  bool deleted = false;
+  bool is_dir = false;
+  std::string sha256;
+  uint64_t size = 0;
+  uint64_t sequence = 0;
+};
 
 class server_db {
  public:
@@ -39,13 +51,53 @@ class server_db {
 
   // Stores `entries` as the new current state of their paths and appends
   // each to the version history, in ONE transaction. Assigns increasing
-  // sequence numbers (written back into `entries`).
-  void put_files(std::vector<file_entry>& entries);
+  // sequence numbers (written back into `entries`). `recorded_ns` is the
+  // versions' recording time (0 = now; tests inject a clock).
+  void put_files(std::vector<file_entry>& entries, int64_t recorded_ns = 0);
 
-  // Every stored version of one path, oldest first.
-  std::vector<file_entry> history(const std::string& path);
-  // True when some version still references the object.
+  // ---- history (server_db_history.cpp). `prefix` names a folder: ""
+  // is the whole tree, "a/b" means a/b itself and everything beneath it.
+  // Lists are newest first and paged: `before_sequence` 0 = from the
+  // newest, else only versions with a smaller sequence; at most `limit`.
+  std::vector<version_record> versions_of(const std::string& path, uint64_t before_sequence, size_t limit);
+  std::vector<version_record> changes_under(const std::string& prefix, uint64_t before_sequence, size_t limit);
+  // Current tombstones under `prefix` (by path, after `after_path`), with
+  // the newest live version before each deletion.
+  std::vector<trash_record> trash_under(const std::string& prefix, const std::string& after_path, size_t limit);
+  // One version by its sequence number.
+  std::optional<version_record> version_by_sequence(const std::string& path, uint64_t sequence);
+  // The state of every path under `prefix` as it was at `at_ns` (hub
+  // clock): for each path, its newest version recorded at or before then
+  // (tombstones included), ordered by path.
+  std::vector<version_record> state_at(const std::string& prefix, int64_t at_ns);
+  // Current entries (tombstones included) under `prefix`, ordered by path.
+  std::vector<file_entry> files_under(const std::string& prefix);
+  // True when some version or current file still references the object.
   bool object_referenced(const std::string& sha256);
+
+  // ---- collection (server_db_gc.cpp), for the janitor's slices. Each
+  // write joins the caller's batch (begin_batch) when one is open.
+  // Distinct paths that have versions, after `cursor`, by path.
+  std::vector<std::string> version_paths_after(const std::string& cursor, size_t limit);
+  // Every version row of one path, oldest first.
+  std::vector<version_row> version_rows(const std::string& path);
+  void delete_version_rows(const std::vector<int64_t>& ids);
+  // Removes a tombstone: its files row and every version row of the path.
+  void remove_path(const std::string& path);
+  // Objects whose deletion was decided (crash-safe: recorded in the same
+  // transaction as the decision, removed once the object file is gone).
+  void add_gc_pending(const std::string& sha256);
+  std::vector<std::string> gc_pending();
+  void clear_gc_pending(const std::string& sha256);
+  // Deletes up to `limit` sync-log rows older than `before_ns`; how many.
+  int64_t prune_sync_log(int64_t before_ns, size_t limit);
+  // A client's sync point: it has applied every change up to `sequence`
+  // of hub id `hub_id` (the `since` of its incremental POST /sync).
+  void record_sync_point(const std::string& client_id, const std::string& hub_id, uint64_t sequence, int64_t now_ns);
+  // The smallest sync point of the current hub id over every registered
+  // client; nullopt when some client has none (it keeps every tombstone).
+  std::optional<uint64_t> oldest_sync_point();
+  store_totals totals();
 
   int64_t add_conflict(const conflict_record& record);
   std::vector<conflict_record> list_conflicts(bool open_only);

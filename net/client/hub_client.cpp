@@ -30,7 +30,7 @@ using edge::transfer_timeout;
 
 class beast_hub_client : public hub_api {
  public:
-  explicit beast_hub_client(hub_address address) : conn_(std::move(address)) {}
+  explicit beast_hub_client(hub_address address) : client_id_(address.client_id), conn_(std::move(address)) {}
 
   hub_reply health() override { return to_reply(conn_.call(http::verb::get, "/health", "", {})); }
 
@@ -59,7 +59,7 @@ class beast_hub_client : public hub_api {
   hub_reply sync_request(std::vector<file_entry> local, const std::string& extra, sync_plan* plan) {
     std::string body;
     body.reserve(json::entries_json_size_hint(local) + extra.size() + 32);
-    body += "{\"client_id\":\"\"";
+    body += "{\"client_id\":" + json::quote(client_id_)  /* the hub records its sync point */;
     body += extra;
     body += ",\"files\":[";
     for (size_t i = 0; i < local.size(); ++i) {
@@ -128,6 +128,19 @@ class beast_hub_client : public hub_api {
 
   hub_reply download_hashed(const std::string& path, const std::string& expected_sha256,
                             const std::string& dest_file, std::string* whole_sha256) override {
+    return fetch_into("/download/" + percent_encode_path(path), expected_sha256, dest_file, whole_sha256);
+  }
+
+  hub_reply download_version(const std::string& path, uint64_t sequence, const std::string& expected_sha256,
+                             const std::string& dest_file) override {
+    std::string ignored;
+    return fetch_into("/version/" + percent_encode_path(path) + "?sequence=" + std::to_string(sequence),
+                      expected_sha256, dest_file, &ignored);
+  }
+
+  // GET `target` streamed into `dest_file`, resumed with Range when it holds a prefix.
+  hub_reply fetch_into(const std::string& target, const std::string& expected_sha256, const std::string& dest_file,
+                       std::string* whole_sha256) {
     whole_sha256->clear();
     raw_reply r;
     for (int attempt = 0; attempt < 2; ++attempt) {
@@ -135,7 +148,7 @@ class beast_hub_client : public hub_api {
       if (!conn_.connect(&r)) return to_reply(r);
       struct stat st {};
       uint64_t have = ::stat(dest_file.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
-      http::request<http::empty_body> req{http::verb::get, "/download/" + percent_encode_path(path), 11};
+      http::request<http::empty_body> req{http::verb::get, target, 11};
       std::vector<std::pair<std::string, std::string>> headers;
       if (have > 0 && !expected_sha256.empty()) {
         headers.push_back({"Range", "bytes=" + std::to_string(have) + "-"});
@@ -333,6 +346,7 @@ class beast_hub_client : public hub_api {
     return reply;
   }
 
+  std::string client_id_;
   edge::hub_connection conn_;
 };
 

@@ -110,6 +110,7 @@ std::optional<sync_request> parse_sync_request_since(std::string_view body, std:
     out.since = v;
   }
   if (!read_string(obj, "hub_id", &out.hub_id, false, error)) return std::nullopt;
+  if (!read_string(obj, "client_id", &out.client_id, false, error)) return std::nullopt;
   if (out.since && out.hub_id.empty()) {
     fail(error, "'since' needs the 'hub_id' it refers to");
     return std::nullopt;

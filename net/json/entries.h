@@ -33,6 +33,7 @@ struct sync_request {
   std::vector<file_entry> files;
   std::optional<uint64_t> since;
   std::string hub_id;
+  std::string client_id;  // who asks ("" from older clients)
 };
 std::optional<sync_request> parse_sync_request_since(std::string_view body, std::string* error);
 // POST /link body {"sha256","size","mtime","version"} -> entry (path not set).

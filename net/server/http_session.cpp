@@ -129,6 +129,11 @@ void http_session::route() {
   if (p == "/delta") return on_delta();
   if (p == "/batch") return on_batch();
   if (p == "/objects") return on_objects();
+  if (p == "/history" || is("/history/")) return on_history();
+  if (p == "/restore") return on_restore();
+  if (is("/version/")) return on_version();
+  if (p == "/gc") return on_gc();
+  if (p == "/store") return on_store();
   if (is("/ws/")) return reject(400, "this endpoint needs a WebSocket upgrade");
   return reject(404, "no such endpoint: " + p);
 }

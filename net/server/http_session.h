@@ -12,6 +12,7 @@
 //   routes_sync.cpp      /register, /sync, GET /files, /conflicts, /inspect
 //   routes_upload.cpp    /upload (whole and delta), /link, PUT /dirs, DELETE /files, /batch
 //   routes_download.cpp  /download, /incoming, /blocks, /delta, /objects
+//   routes_history.cpp   /history, /version, /restore, /gc, /store
 // Pulls in Beast.
 #pragma once
 
@@ -141,6 +142,16 @@ class http_session : public connection, public std::enable_shared_from_this<http
   void on_batch();
   void batch(http::request<http::string_body>& req);
   void commit_batch(std::vector<incoming_change> incoming);
+
+  // ---- routes_history.cpp
+  void on_history();
+  void on_restore();
+  void on_gc();
+  void on_store();
+  void on_version();
+  // A folder or file path of a history request: "" (or "/") is the whole
+  // tree, a trailing '/' is dropped; else as sync_path (answers 400).
+  std::optional<std::string> history_path(const std::string& raw, bool encoded);
 
   // ---- routes_download.cpp
   void on_incoming();

@@ -11,6 +11,7 @@
 #include "net/json.h"
 #include "net/server/ask.h"
 #include "net/server/http_session.h"
+#include "net/server/request_parts.h"
 
 namespace syncer::edge {
 
@@ -46,6 +47,10 @@ void http_session::on_sync() {
     if (!normal) return reject(400, "invalid path '" + e.path + "': " + error);
     e.path = *normal;
   }
+  // The client has applied everything up to `since`: its sync point, on
+  // which tombstone expiry waits (docs/history.md).
+  if (request->since && valid_client_id(request->client_id))
+    caf::anon_send(server_->hub->store, synced_atom::value, request->client_id, request->hub_id, *request->since);
   if (request->since)
     return ask<sync_plan>(server_->system, stream_.get_executor(), server_->hub->store,
                           std::function<void(sync_plan&)>(

@@ -37,7 +37,7 @@ struct hub_actors : ::testing::Test {
     sys = std::make_unique<caf::actor_system>(cfg);
     resolver = spawn_conflict_resolver(*sys);
     registry = spawn_client_registry(*sys);
-    store = spawn_file_store(*sys, file_store_config{dir.string()}, resolver, registry);
+    store = spawn_file_store(*sys, file_store_config{dir.string(), {}}, resolver, registry);
   }
   void TearDown() override {
     for (auto h : {caf::actor_cast<caf::actor>(store), caf::actor_cast<caf::actor>(resolver),

@@ -160,7 +160,7 @@ struct hub_edge : ::testing::Test {
     sys = std::make_unique<caf::actor_system>(cfg);
     resolver = spawn_conflict_resolver(*sys);
     registry = spawn_client_registry(*sys);
-    store = spawn_file_store(*sys, file_store_config{dir.path.string()}, resolver, registry);
+    store = spawn_file_store(*sys, file_store_config{dir.path.string(), {}}, resolver, registry);
     objects = spawn_object_io(*sys, object_io_config{dir.path.string()});
     server = std::make_unique<http_server>(*sys);
     server->set_inspect_targets("server", {{"client-registry", caf::actor_cast<caf::actor>(registry)},

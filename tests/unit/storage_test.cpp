@@ -106,7 +106,7 @@ TEST(ServerDb, ClientsFilesVersionsConflictsPersist) {
     EXPECT_EQ(db->list_files(false).size(), 1u);
     EXPECT_EQ(db->list_files(true).size(), 2u);
     EXPECT_EQ(db->changes_since(2).size(), 1u);
-    EXPECT_EQ(db->history("a.txt").size(), 2u);
+    EXPECT_EQ(db->versions_of("a.txt", 0, 100).size(), 2u);
     EXPECT_TRUE(db->object_referenced(sha256_hex("A")));
     EXPECT_FALSE(db->object_referenced(sha256_hex("Z")));
 
@@ -232,11 +232,11 @@ TEST(ServerDb, SequencesKeepIncreasingAcrossBatchesAndReopen) {
   EXPECT_TRUE(db->get_file("dir")->is_dir);
   EXPECT_FALSE(db->get_file("absent"));
 
-  // History keeps both versions of "one", oldest first.
-  auto versions = db->history("one");
+  // History keeps both versions of "one", newest first.
+  auto versions = db->versions_of("one", 0, 100);
   ASSERT_EQ(versions.size(), 2u);
-  EXPECT_EQ(versions[0].sha256, sha256_hex("1"));
-  EXPECT_EQ(versions[1].sha256, sha256_hex("1b"));
+  EXPECT_EQ(versions[0].entry.sha256, sha256_hex("1b"));
+  EXPECT_EQ(versions[1].entry.sha256, sha256_hex("1"));
   // The replaced content is still referenced by its old version.
   EXPECT_TRUE(db->object_referenced(sha256_hex("1")));
   EXPECT_EQ(db->file_count(false), 3u);
