@@ -15,5 +15,7 @@ int command_inspect(const std::vector<std::string>& args);
 int command_check_ignore(const std::vector<std::string>& args);
 int command_conflicts(const std::vector<std::string>& args);
 int command_deletions(const std::vector<std::string>& args);
+int command_id(const std::vector<std::string>& args);       // device_commands.cpp
+int command_devices(const std::vector<std::string>& args);  // device_commands.cpp
 
 }  // namespace syncer

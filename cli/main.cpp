@@ -22,6 +22,8 @@ commands:
   check-ignore  which paths the ignore rules exclude (like git check-ignore)
   conflicts     conflict copies still on disk
   deletions     local deletions held by the mass-delete guard (--accept | --restore)
+  id            this node's device ID (its certificate's fingerprint)
+  devices       on the hub: list, accept or remove devices
 
 Run `syncer <command> --help` for the options of a command.
 )";
@@ -53,6 +55,8 @@ int main(int argc, char** argv) {
     if (command == "check-ignore") return syncer::command_check_ignore(args);
     if (command == "conflicts") return syncer::command_conflicts(args);
     if (command == "deletions") return syncer::command_deletions(args);
+    if (command == "id") return syncer::command_id(args);
+    if (command == "devices") return syncer::command_devices(args);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "syncer %s: %s\n", command.c_str(), e.what());
     return 1;
