@@ -49,7 +49,7 @@ struct server_config {
   int64_t body_timeout_ns = 60'000'000'000;
   // Failed authentications (bad API key) from one address before its
   // requests are refused with 429 for a while (key max_auth_failures).
-  uint64_t max_auth_failures = 10;
+  uint64_t max_auth_failures = 30;
 };
 
 // Whether the hub's sync port speaks TLS for this configuration.

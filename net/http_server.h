@@ -38,7 +38,7 @@ struct hub_edge_config {
   int64_t body_timeout_ns = 60'000'000'000;
   // Failed authentications from one address within a minute before that
   // address is answered 429 for a minute.
-  uint64_t max_auth_failures = 10;
+  uint64_t max_auth_failures = 30;
 };
 
 class http_server {

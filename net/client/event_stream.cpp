@@ -68,7 +68,10 @@ struct event_stream::impl : std::enable_shared_from_this<event_stream::impl> {
     (*tls)->async_handshake(boost::asio::ssl::stream_base::client, [self = shared_from_this(), tls](beast::error_code ec) {
       if (ec) return self->failed("TLS handshake failed: " + ec.message());
       std::string why;
-      if (!edge::check_hub_identity((*tls)->native_handle(), self->address, &why)) return self->failed(why);
+      if (!edge::check_hub_identity((*tls)->native_handle(), self->address, &why)) {
+        log::error("event-stream", why);  // said every time: this is not a network hiccup
+        return self->failed(why);
+      }
       self->ws = std::make_unique<websocket::stream<edge::edge_stream>>(edge::edge_stream(std::move(*tls)));
       self->handshake();
     });

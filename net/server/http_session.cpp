@@ -115,7 +115,9 @@ void http_session::admit() {
     return gate_device();
   }
   if (!authorized(req)) {
-    server_->auth_failed(address_);
+    // Only a key that was presented and is wrong counts as a guess; a
+    // client that forgot its key is not throttled.
+    if (req.find(http::field::authorization) != req.end()) server_->auth_failed(address_);
     return reject(401, "missing or invalid API key");
   }
   dispatch();

@@ -136,7 +136,7 @@ void http_server::impl::auth_failed(const std::string& address) {
     f.window_start = now;
     f.count = 0;
   }
-  uint64_t limit = hub ? hub->max_auth_failures : 10;
+  uint64_t limit = hub ? hub->max_auth_failures : 30;
   if (++f.count >= limit) {
     f.blocked_until = now + std::chrono::minutes(1);
     f.count = 0;
