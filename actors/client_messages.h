@@ -37,8 +37,8 @@ typename Inspector::result_type inspect(Inspector& f, local_file_state& x) {
 
 // Publish one local entry (file, folder or tombstone) to the hub.
 struct upload_result {
-  static constexpr int changed_locally = -1;  // not sent: the file changed since it was hashed
-  int status = 0;  // HTTP status, 0 = hub unreachable, or changed_locally
+  bool changed_locally = false;  // not sent: the file changed since it was hashed
+  error_kind answer = error_kind::unreachable;  // the hub's answer, when sent
   std::string error;
   std::string kind;  // the hub's change_kind
   file_entry sent;   // what was published
@@ -47,7 +47,7 @@ struct upload_result {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, upload_result& x) {
-  return f(caf::meta::type_name("upload_result"), x.status, x.error, x.kind, x.sent, x.hub);
+  return f(caf::meta::type_name("upload_result"), x.changed_locally, x.answer, x.error, x.kind, x.sent, x.hub);
 }
 
 // Bring one hub entry (file or folder) to disk, or apply one hub

@@ -194,8 +194,7 @@ download_result fetch_file(downloader_state& st, const download_job& job) {
       disk_matches(*st.root, e.path, old)) {
     uint64_t got = 0;
     unique_fd base;
-    hub_reply delta;
-    delta.status = 0;
+    hub_reply delta;  // unreachable until asked
     if (st.root->open_file(e.path, O_RDONLY, 0, &base) == 0)
       delta = st.hub->download_delta(old->sha256, e.sha256, base.proc_path(), tmp, &received_sha256, &got);
     if (delta.ok() && received_sha256 == e.sha256) {
@@ -213,8 +212,8 @@ download_result fetch_file(downloader_state& st, const download_job& job) {
   }
   if (e.size > 0 && !reuse) {
     auto reply = st.hub->download_hashed(e.path, e.sha256, tmp, &received_sha256);
-    if (reply.status == 416) ::unlinkat(tmp_dir, tmp_name.c_str(), 0);
-    if (reply.status == 404 || reply.status == 409) {
+    if (reply.kind == error_kind::range_not_satisfiable) ::unlinkat(tmp_dir, tmp_name.c_str(), 0);
+    if (reply.kind == error_kind::not_found || reply.kind == error_kind::stale) {
       ::unlinkat(tmp_dir, tmp_name.c_str(), 0);
       r.outcome = download_result::gone;  // the hub moved on; re-plan
       r.error = reply.error;
@@ -280,7 +279,7 @@ void fetch_small_files(downloader_state& st, const std::vector<download_job>& jo
   for (auto i : which) wanted.push_back(jobs[i].entry.sha256);
   std::vector<std::optional<std::string>> contents;
   auto reply = st.hub->fetch_objects(wanted, &contents);
-  if (reply.status == 501) {  // a hub without POST /objects: one by one
+  if (reply.kind == error_kind::unsupported) {  // a hub without POST /objects: one by one
     for (auto i : which) results[i] = fetch_file(st, jobs[i]);
     return;
   }

@@ -62,22 +62,21 @@ struct store_state {
 
 using self_ptr = file_store_actor::stateful_pointer<store_state>;
 
-change_result refuse(store_state& st, int status, const std::string& message, const incoming_change& c) {
+change_result refuse(store_state& st, error_kind why, const std::string& message, const incoming_change& c) {
   if (!c.temp_file.empty()) ::unlink(c.temp_file.c_str());
   ++st.rejected;
   change_result r;
-  r.status = status;
-  r.error = message;
+  r.result = outcome::failure(why, message);
   r.entry = c.entry;
-  if (status >= 500) {
+  if (why == error_kind::failed || why == error_kind::storage_full || why == error_kind::unavailable) {
     st.last_error = message;
     log::error("file-store", message);
   }
   return r;
 }
 
-// A storage error that is a full disk or quota: the edge answers 507 and
-// the client retries later. The object store reports strerror text.
+// A storage error that is a full disk or quota (storage_full): the client
+// retries later. The object store reports strerror text.
 bool storage_full(const std::string& error) {
   return error.find(std::strerror(ENOSPC)) != std::string::npos ||
          error.find(std::strerror(EDQUOT)) != std::string::npos || error.find("database or disk is full") != std::string::npos;
@@ -119,8 +118,7 @@ change_result record(store_state& st, const incoming_change& c, const change_res
   switch (decision.kind) {
     case change_kind::stale:
       ++st.stale;
-      r.status = 409;
-      r.error = "the hub holds a newer version of " + e.path;
+      r.result = outcome::failure(error_kind::stale, "the hub holds a newer version of " + e.path);
       return r;
     case change_kind::no_op:
       if (auto current = st.db->get_file(e.path); current && current->version != decision.result.version)
@@ -182,10 +180,10 @@ std::optional<change_result> prepare(store_state& st, incoming_change& c, std::o
   current = st.db->get_file(e.path);
   if (!c.bound_client.empty() && c.version_given) {
     auto held = current ? std::optional<version_vector>(current->version) : std::nullopt;
-    if (auto why = foreign_counter_error(held, e.version, c.bound_client)) return refuse(st, 403, *why, c);
+    if (auto why = foreign_counter_error(held, e.version, c.bound_client)) return refuse(st, error_kind::refused, *why, c);
   }
   if (e.deleted) {
-    if (!current) return refuse(st, 404, "no such file: " + e.path, c);
+    if (!current) return refuse(st, error_kind::not_found, "no such file: " + e.path, c);
     e.is_dir = current->is_dir;
     e.sha256.clear();
     e.size = 0;
@@ -193,12 +191,12 @@ std::optional<change_result> prepare(store_state& st, incoming_change& c, std::o
     if (c.content_sha256.empty()) {
       std::string error;
       auto digest = sha256_file(c.temp_file, &error);
-      if (!digest) return refuse(st, 500, "cannot hash upload: " + error, c);
+      if (!digest) return refuse(st, error_kind::failed, "cannot hash upload: " + error, c);
       c.content_sha256 = digest->sha256;
       c.content_size = digest->size;
     }
     if (!c.expected_sha256.empty() && c.expected_sha256 != c.content_sha256)
-      return refuse(st, 422, "the content of " + e.path + " changed while it was uploaded", c);
+      return refuse(st, error_kind::changed_while_reading, "the content of " + e.path + " changed while it was uploaded", c);
     e.sha256 = c.content_sha256;
     e.size = c.content_size;
     ++st.uploads;
@@ -209,8 +207,8 @@ std::optional<change_result> prepare(store_state& st, incoming_change& c, std::o
     }
   } else if (!e.is_dir) {
     auto size = st.objects->object_size(e.sha256);
-    if (!size) return refuse(st, 404, "the hub does not have content " + e.sha256, c);
-    if (*size != e.size) return refuse(st, 400, "size does not match content " + e.sha256, c);
+    if (!size) return refuse(st, error_kind::not_found, "the hub does not have content " + e.sha256, c);
+    if (*size != e.size) return refuse(st, error_kind::invalid, "size does not match content " + e.sha256, c);
     ++st.links;
   }
   if (!c.version_given) {
@@ -250,7 +248,7 @@ std::vector<change_result> apply_all(self_ptr self, std::vector<incoming_change>
   for (size_t k = 0; k < errors.size(); ++k)
     if (!errors[k].empty()) {
       auto i = object_owner[k];
-      results[i] = refuse(st, storage_full(errors[k]) ? 507 : 500, "cannot store object: " + errors[k], changes[i]);
+      results[i] = refuse(st, storage_full(errors[k]) ? error_kind::storage_full : error_kind::failed, "cannot store object: " + errors[k], changes[i]);
       done[i] = true;
     }
   std::vector<hub_event> events;
@@ -272,7 +270,7 @@ std::vector<change_result> apply_all(self_ptr self, std::vector<incoming_change>
     for (size_t i = 0; i < changes.size(); ++i)
       if (!done[i]) {
         changes[i].temp_file.clear();  // the object (if any) is in place and harmless
-        results[i] = refuse(st, full ? 507 : 500,
+        results[i] = refuse(st, full ? error_kind::storage_full : error_kind::failed,
                             std::string(full ? "the hub's disk is full; nothing was recorded: "
                                              : "metadata commit failed: ") + ex.what(),
                             changes[i]);
@@ -280,7 +278,7 @@ std::vector<change_result> apply_all(self_ptr self, std::vector<incoming_change>
   }
   if (quiet) {
     std::map<std::string, int> kinds;
-    for (const auto& r : results) ++kinds[r.error.empty() || r.status == 409 ? r.kind : "refused"];
+    for (const auto& r : results) ++kinds[r.result.ok() || r.result.kind == error_kind::stale ? r.kind : "refused"];
     std::string summary;
     for (const auto& [kind, n] : kinds) summary += (summary.empty() ? "" : ", ") + std::to_string(n) + " " + kind;
     auto t2 = std::chrono::steady_clock::now();
@@ -324,7 +322,7 @@ void commit_batch(self_ptr self, std::vector<incoming_change> changes, deliver_f
       // One change per path per batch: a second one would be decided
       // against a state the first has not written yet.
       if (!paths_in_batch.insert(c.entry.path).second) {
-        (*results)[i] = refuse(st, 400, "the batch holds " + c.entry.path + " twice", c);
+        (*results)[i] = refuse(st, error_kind::invalid, "the batch holds " + c.entry.path + " twice", c);
         continue;
       }
       std::optional<file_entry> current;
@@ -354,7 +352,7 @@ void commit_batch(self_ptr self, std::vector<incoming_change> changes, deliver_f
           },
           [self, deliver, results, pending, slots](const caf::error& err) mutable {
             for (size_t k = 0; k < slots->size(); ++k)
-              (*results)[(*slots)[k]] = refuse(self->state, 503, "conflict-resolver unavailable: " +
+              (*results)[(*slots)[k]] = refuse(self->state, error_kind::unavailable, "conflict-resolver unavailable: " +
                                                                     self->system().render(err), (*pending)[k]);
             deliver(std::move(*results));
           });

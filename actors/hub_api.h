@@ -12,14 +12,17 @@
 #include <vector>
 
 #include "actors/rules/file_entry.h"
+#include "actors/rules/outcome.h"
 #include "actors/rules/sync_rules.h"
 
 namespace syncer {
 
+// The hub's answer to one call, in domain terms (the hub client maps the
+// HTTP status; actors never see one).
 struct hub_reply {
-  int status = 0;     // HTTP status; 0 = could not reach the hub
-  std::string error;  // one sentence when status is not 2xx
-  bool ok() const { return status >= 200 && status < 300; }
+  error_kind kind = error_kind::unreachable;
+  std::string error;  // one sentence when kind is not ok
+  bool ok() const { return kind == error_kind::ok; }
 };
 
 // The hub's answer to an upload, link, mkdir or delete.
@@ -39,7 +42,7 @@ struct batch_change {
 };
 
 struct batch_outcome {
-  hub_reply reply;    // per change: 200, 409 (with change), 404, 422, ...
+  hub_reply reply;    // per change: ok, stale (with change), not_found, changed_while_reading, ...
   hub_change change;
 };
 
@@ -63,9 +66,9 @@ class hub_api {
     return sync(std::move(changed), plan);
   }
   // Streams `local_file` as the new content of `meta.path` (meta carries
-  // version, mtime, origin). 409 + `out` = the hub kept a newer version.
+  // version, mtime, origin). stale + `out` = the hub kept a newer version.
   virtual hub_reply upload(const file_entry& meta, const std::string& local_file, hub_change* out) = 0;
-  // Records `meta` (with sha256 + size) without sending bytes; 404 when
+  // Records `meta` (with sha256 + size) without sending bytes; not_found when
   // the hub does not have that content (then upload).
   virtual hub_reply link(const file_entry& meta, hub_change* out) = 0;
   virtual hub_reply make_dir(const file_entry& meta, hub_change* out) = 0;
@@ -89,34 +92,35 @@ class hub_api {
   // The bytes of an upload of `sha256` still arriving at the hub (GET
   // /incoming/{sha256}), written to `dest_file` as they come; the answer is
   // cut short if the upload breaks. `whole_sha256` = SHA-256 of what was
-  // received. 404: nothing of that content is arriving (any more).
+  // received. not_found: nothing of that content is arriving (any more).
   virtual hub_reply prefetch(const std::string& sha256, const std::string& dest_file, std::string* whole_sha256) {
     (void)sha256;
     (void)dest_file;
     whole_sha256->clear();
-    return {501, "streaming uploads are not supported"};
+    return {error_kind::unsupported, "streaming uploads are not supported"};
   }
 
   // Block deltas (storage/block_delta.h), for large files that changed in
   // place. upload_delta asks the hub for the block checksums of its
   // current content of meta.path (GET /blocks) and sends only the blocks
   // of `local_file` that differ (POST /upload with X-Delta-*); `sent` gets
-  // the bytes sent. 404 (no base), 412 (not worth it or not possible),
-  // 413, 422 (the rebuilt file did not hash to meta.sha256) and 501 (the
-  // default: not supported) all mean "send the whole file instead".
+  // the bytes sent. not_found (no base), not_worth_it (or not possible),
+  // too_large, changed_while_reading (the rebuilt file did not hash to
+  // meta.sha256) and unsupported (the default) all mean "send the whole
+  // file instead".
   virtual hub_reply upload_delta(const file_entry& meta, const std::string& local_file, hub_change* out,
                                  uint64_t* sent) {
     (void)meta;
     (void)local_file;
     (void)out;
     *sent = 0;
-    return {501, "delta uploads are not supported"};
+    return {error_kind::unsupported, "delta uploads are not supported"};
   }
   // Writes the hub's object `to_sha256` into `dest_file`, taking every
   // block that did not change from `base_file` (which holds object
   // `from_sha256`) and fetching the rest (GET /delta). `whole_sha256` gets
   // the SHA-256 of what was written (the caller compares it), `received`
-  // the bytes fetched. Any non-2xx: download the whole file instead.
+  // the bytes fetched. Anything but ok: download the whole file instead.
   virtual hub_reply download_delta(const std::string& from_sha256, const std::string& to_sha256,
                                    const std::string& base_file, const std::string& dest_file,
                                    std::string* whole_sha256, uint64_t* received) {
@@ -126,7 +130,7 @@ class hub_api {
     (void)dest_file;
     whole_sha256->clear();
     *received = 0;
-    return {501, "delta downloads are not supported"};
+    return {error_kind::unsupported, "delta downloads are not supported"};
   }
 
   // Many changes in one request; `out` gets one outcome per change, in
@@ -142,21 +146,21 @@ class hub_api {
         case batch_change::mkdir: o.reply = make_dir(c.meta, &o.change); break;
         case batch_change::remove: o.reply = remove(c.meta, &o.change); break;
       }
-      if (o.reply.status == 0) return o.reply;  // the hub is away: the rest would fail too
+      if (o.reply.kind == error_kind::unreachable) return o.reply;  // the hub is away: the rest would fail too
       out->push_back(std::move(o));
     }
-    return {200, ""};
+    return {error_kind::ok, ""};
   }
 
   // The bytes of many objects by sha256 (POST /objects), in order;
   // nullopt for one the hub did not send (unknown, or over the reply's
-  // size cap: ask again). The default answers 501: callers then download
+  // size cap: ask again). The default answers unsupported: callers then download
   // one by one.
   virtual hub_reply fetch_objects(const std::vector<std::string>& sha256s,
                                   std::vector<std::optional<std::string>>* out) {
     (void)sha256s;
     out->clear();
-    return {501, "batch downloads are not supported"};
+    return {error_kind::unsupported, "batch downloads are not supported"};
   }
 };
 

@@ -14,6 +14,7 @@
 #include <caf/meta/type_name.hpp>
 
 #include "actors/rules/file_entry.h"
+#include "actors/rules/outcome.h"
 #include "actors/rules/sync_rules.h"
 #include "storage/server_db.h"
 
@@ -139,8 +140,9 @@ struct change_result {
   std::string kind;  // to_string(change_kind)
   file_entry entry;
   std::optional<file_entry> conflict_copy;
-  std::string error;  // non-empty: the change was refused (bad input)
-  int status = 200;   // HTTP status the edge should answer with
+  // ok, or why the change was not applied. `stale`: the hub keeps a newer
+  // version, and `entry` is that version.
+  outcome result;
 };
 
 

@@ -60,7 +60,7 @@ download_result prefetch(prefetcher_state& st, const file_entry& e) {
   auto reply = st.hub->prefetch(e.sha256, part, &sha);
   if (!reply.ok() || sha != e.sha256) {
     ::unlink(part.c_str());
-    if (reply.status == 404 || reply.status == 501) {
+    if (reply.kind == error_kind::not_found || reply.kind == error_kind::unsupported) {
       ++st.gone;  // already committed, or nothing to stream: the download takes over
       r.outcome = download_result::gone;
       return r;

@@ -7,16 +7,13 @@
 #include <caf/all.hpp>
 
 #include "actors/log.h"
+#include "actors/rules/transfer_policy.h"
 #include "storage/block_delta.h"
 #include "storage/file_times.h"
 #include "storage/sync_root.h"
 
 namespace syncer {
 namespace {
-
-// Files at least this big are first offered by sha256 (POST /link): a move
-// or copy of content the hub has costs one small request, not the bytes.
-constexpr uint64_t link_first_threshold = 64 * 1024;
 
 struct uploader_state {
   // Files are read only beneath this descriptor, no link followed: a link
@@ -31,13 +28,13 @@ struct uploader_state {
 
 // Records the hub's answer to one entry (counters, log) in `r`.
 void finish(uploader_state& st, upload_result& r, const hub_reply& reply, const hub_change& change) {
-  r.status = reply.status;
+  r.answer = reply.kind;
   r.error = reply.error;
   r.kind = change.kind;
   r.hub = change.entry;
-  if (!reply.ok() && reply.status != 409) {
+  if (!reply.ok() && reply.kind != error_kind::stale) {
     ++st.failures;
-    st.last_error = r.sent.path + ": " + (reply.error.empty() ? "status " + std::to_string(reply.status) : reply.error);
+    st.last_error = r.sent.path + ": " + (reply.error.empty() ? std::string(to_string(reply.kind)) : reply.error);
     log::warn("uploader", st.last_error);
   } else {
     log::debug("uploader", r.sent.path + " -> " + change.kind);
@@ -99,7 +96,7 @@ std::vector<upload_result> publish_batch(uploader_state& st, const std::vector<f
       // kept only for hub_api's default one-by-one fallback (test doubles).
       if (st.root) c.local_file = st.root->path() + "/" + entry.path;
       if (!read_if_unchanged(st.root.get(), entry, &c.content)) {
-        results[i].status = upload_result::changed_locally;
+        results[i].changed_locally = true;
         results[i].error = "changed on disk since it was hashed";
         continue;
       }
@@ -110,18 +107,19 @@ std::vector<upload_result> publish_batch(uploader_state& st, const std::vector<f
   if (changes.empty()) return results;
   std::vector<batch_outcome> outcomes;
   auto reply = st.hub->upload_batch(changes, &outcomes);
+  std::vector<bool> changed_since(changes.size(), false);  // a link's bytes changed before the second batch
   if (reply.ok() && outcomes.size() == changes.size()) {
-    // Links the hub refused (404: content unknown) become uploads, in one
+    // Links the hub refused (not_found: content unknown) become uploads, in one
     // more batch.
     std::vector<batch_change> uploads;
     std::vector<size_t> which;
     for (size_t k = 0; k < changes.size(); ++k) {
-      if (changes[k].op != batch_change::link || outcomes[k].reply.status != 404) continue;
+      if (changes[k].op != batch_change::link || outcomes[k].reply.kind != error_kind::not_found) continue;
       batch_change c = changes[k];
       c.op = batch_change::upload;
       if (st.root) c.local_file = st.root->path() + "/" + c.meta.path;
       if (!read_if_unchanged(st.root.get(), c.meta, &c.content)) {
-        outcomes[k].reply = hub_reply{upload_result::changed_locally, "changed on disk since it was hashed"};
+        changed_since[k] = true;
         continue;
       }
       uploads.push_back(std::move(c));
@@ -133,20 +131,20 @@ std::vector<upload_result> publish_batch(uploader_state& st, const std::vector<f
       for (size_t j = 0; j < which.size(); ++j) {
         changes[which[j]] = std::move(uploads[j]);
         if (reply2.ok() && j < second.size()) outcomes[which[j]] = std::move(second[j]);
-        else outcomes[which[j]].reply = reply2.ok() ? hub_reply{0, "no answer for this change"} : reply2;
+        else outcomes[which[j]].reply = reply2.ok() ? hub_reply{error_kind::unreachable, "no answer for this change"} : reply2;
       }
     }
   }
   for (size_t k = 0; k < slots.size(); ++k) {
     auto& r = results[slots[k]];
     if (!reply.ok() || k >= outcomes.size()) {
-      finish(st, r, reply.ok() ? hub_reply{0, "no answer for this change"} : reply, hub_change{});
+      finish(st, r, reply.ok() ? hub_reply{error_kind::unreachable, "no answer for this change"} : reply, hub_change{});
       continue;
     }
     const auto& o = outcomes[k];
-    if (o.reply.status == upload_result::changed_locally) {
-      r.status = o.reply.status;
-      r.error = o.reply.error;
+    if (changed_since[k]) {
+      r.changed_locally = true;
+      r.error = "changed on disk since it was hashed";
       continue;
     }
     finish(st, r, o.reply, o.change);
@@ -173,7 +171,7 @@ upload_result publish(uploader_state& st, const file_entry& entry) {
     // The folder model recorded this version from a hash of the file; if
     // the file is gone or changed since, that version is not on disk.
     if (!open_if_unchanged(st.root.get(), entry, &file)) {
-      r.status = upload_result::changed_locally;
+      r.changed_locally = true;
       r.error = "changed on disk since it was hashed";
       return r;
     }
@@ -193,8 +191,8 @@ upload_result publish(uploader_state& st, const file_entry& entry) {
       if (reply.ok()) {
         ++st.linked;
         sent = true;
-      } else if (reply.status != 404) {
-        sent = true;  // a real answer (409 stale, 4xx, unreachable): report it
+      } else if (reply.kind != error_kind::not_found) {
+        sent = true;  // a real answer (stale, invalid, unreachable, ...): report it
       }
     }
     if (!sent && entry.size >= delta_min_file_size) {
@@ -202,7 +200,7 @@ upload_result publish(uploader_state& st, const file_entry& entry) {
       // version. Any refusal but "unreachable" falls back to the whole file.
       uint64_t wire = 0;
       auto delta = st.hub->upload_delta(entry, file.proc_path(), &change, &wire);
-      if (delta.ok() || delta.status == 409 || delta.status == 0) {
+      if (delta.ok() || delta.kind == error_kind::stale || delta.kind == error_kind::unreachable) {
         reply = delta;
         sent = true;
         if (delta.ok()) {

@@ -67,19 +67,16 @@ std::optional<std::string> obtain_client_id(client_index& index, const client_co
       log::info("client", "registered as '" + config.client_name + "' with id " + id);
       return id;
     }
-    if (reply.status == 401) {
+    // A wrong API key, or a hub that is not the one this client trusts
+    // (pinned or recorded ID, net/client/hub_tls.h): no retry cures either.
+    if (reply.kind == error_kind::unauthorized) {
       *refused = true;
-      log::error("client", "the hub refused our API key: " + reply.error);
-      return std::nullopt;
-    }
-    if (reply.status == 495) {  // not the hub we trust (hub_tls.h)
-      *refused = true;
-      log::error("client", reply.error);
+      log::error("client", "cannot sync with the hub: " + reply.error);
       return std::nullopt;
     }
     log::warn("client", "cannot register with the hub at " + config.server_host + ":" +
                             std::to_string(config.server_port) + " (" +
-                            (reply.error.empty() ? "status " + std::to_string(reply.status) : reply.error) +
+                            (reply.error.empty() ? std::string(to_string(reply.kind)) : reply.error) +
                             "); retrying in " + std::to_string(backoff_ms) + " ms");
     if (wait_for_signal(backoff_ms)) return std::nullopt;
     backoff_ms = std::min(backoff_ms * 2, 5000);

@@ -84,9 +84,11 @@ int run_server_node(const server_config& config, bool verbose) {
       if (h) caf::anon_send_exit(h, caf::exit_reason::user_shutdown);
     return 1;
   }
+  auto objects = spawn_object_io(system, object_io_config{config.data_dir});
   auto stop_actors = [&] {
     for (auto h : {caf::actor_cast<caf::actor>(store), caf::actor_cast<caf::actor>(resolver),
-                   caf::actor_cast<caf::actor>(registry), caf::actor_cast<caf::actor>(devices)})
+                   caf::actor_cast<caf::actor>(registry), caf::actor_cast<caf::actor>(objects),
+                   caf::actor_cast<caf::actor>(devices)})
       caf::anon_send_exit(h, caf::exit_reason::user_shutdown);
   };
 
@@ -94,10 +96,12 @@ int run_server_node(const server_config& config, bool verbose) {
   server.set_inspect_targets("server", {{"client-registry", caf::actor_cast<caf::actor>(registry)},
                                        {"conflict-resolver", caf::actor_cast<caf::actor>(resolver)},
                                        {"file-store", caf::actor_cast<caf::actor>(store)},
+                                       {"object-io", caf::actor_cast<caf::actor>(objects)},
                                        {"device-registry", caf::actor_cast<caf::actor>(devices)}});
   hub_edge_config edge;
   edge.store = store;
   edge.registry = registry;
+  edge.objects = objects;
   edge.upload_temp_dir = config.data_dir + "/tmp";
   edge.objects_dir = config.data_dir + "/objects";
   edge.max_upload_bytes = config.max_upload_bytes;

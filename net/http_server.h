@@ -16,12 +16,14 @@
 #include "actors/client_registry.h"
 #include "actors/device_registry.h"
 #include "actors/file_store.h"
+#include "actors/object_io.h"
 
 namespace syncer {
 
 struct hub_edge_config {
   file_store_actor store;
   client_registry_actor registry;
+  object_io_actor objects;      // blocks, deltas, POST /objects, batch temp files
   std::string upload_temp_dir;  // inside the data dir (same file system as objects/)
   std::string objects_dir;      // <data dir>/objects: POST /objects reads it directly (immutable files)
   uint64_t max_upload_bytes = 64ull << 30;

@@ -19,17 +19,10 @@
 #include <string_view>
 #include <vector>
 
+#include "actors/rules/transfer_policy.h"  // delta_block_size, delta_min_file_size
 #include "storage/sha256.h"
 
 namespace syncer {
-
-// 128 KiB: Syncthing's smallest block; a 256 MiB file has 2,048 blocks
-// and its checksum list is 32 KiB.
-constexpr uint64_t delta_block_size = 128 * 1024;
-
-// Clients use deltas for files from this size on: below it the extra
-// round trip and reads cost more than sending the file.
-constexpr uint64_t delta_min_file_size = 4ull << 20;
 
 // XXH64 of `data` (seed 0).
 uint64_t block_checksum(const void* data, size_t size);

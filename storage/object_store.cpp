@@ -55,9 +55,11 @@ std::string object_store::new_temp_path() {
          std::to_string(counter++);
 }
 
-std::string object_store::object_path(const std::string& sha256) const {
-  return root_ + "/objects/" + sha256.substr(0, 2) + "/" + sha256;
+std::string object_path_in(const std::string& root, const std::string& sha256) {
+  return root + "/objects/" + sha256.substr(0, 2) + "/" + sha256;
 }
+
+std::string object_store::object_path(const std::string& sha256) const { return object_path_in(root_, sha256); }
 
 bool object_store::contains(const std::string& sha256) const {
   if (!valid_sha(sha256)) return false;

@@ -48,6 +48,11 @@ class object_store {
   std::bitset<256> fanout_dirs_made_;
 };
 
+// The file of object `sha256` in the store rooted at `root` (the hub's
+// data dir): objects/<first two hex digits>/<sha256>. The one place that
+// knows the layout; `sha256` must already be validated hex.
+std::string object_path_in(const std::string& root, const std::string& sha256);
+
 // fsync a file / a directory by path. false on error.
 bool fsync_path(const std::string& path);
 bool fsync_directory(const std::string& dir);

@@ -68,7 +68,7 @@ void resync(self_ptr self) {
     ++st.resync_failures;
     auto wait_ms = backoff_policy{200, 30000}.delay_ms(st.resync_failures);
     st.next_resync_mono_ns = mono_ns() + wait_ms * 1'000'000;
-    st.last_error = "sync with hub failed: " + (reply.error.empty() ? "status " + std::to_string(reply.status) : reply.error);
+    st.last_error = "sync with hub failed: " + (reply.error.empty() ? std::string(to_string(reply.kind)) : reply.error);
     // One line for the first failure and then at each doubling, not one per try.
     if ((st.resync_failures & (st.resync_failures - 1)) == 0)
       log::warn("folder-model", st.last_error + " (" + std::to_string(st.resync_failures) + " in a row; next try in " +

@@ -24,39 +24,40 @@ void on_upload_result(self_ptr self, const upload_result& r) {
   auto& st = self->state;
   const auto& path = r.sent.path;
   st.uploading.erase(path);
-  if (r.status == upload_result::changed_locally) {
+  if (r.changed_locally) {
     examine(st, path);  // a new version (or a tombstone) will follow
     return;
   }
-  if (r.status == 0) {
+  if (r.answer == error_kind::unreachable) {
     st.resync_wanted = true;  // the hub is away; the reconnect resync re-plans
     st.last_error = r.error;
     return;
   }
-  if (r.status == 409) {  // the hub holds a newer version (e.g. an edit beat our delete)
+  if (r.answer == error_kind::stale) {  // the hub holds a newer version (e.g. an edit beat our delete)
     st.resync_wanted = true;
     return;
   }
-  if (r.status == 404 && r.sent.deleted) return;  // the hub never had it
-  if (r.status >= 500) {
-    // The hub cannot take it now (507: its disk is full): a problem,
-    // retried with back-off; nothing is refused for good.
+  if (r.answer == error_kind::not_found && r.sent.deleted) return;  // the hub never had it
+  if (is_transient(r.answer) || r.answer == error_kind::failed || r.answer == error_kind::unsupported) {
+    // The hub cannot take it now (storage_full: its disk is full): a
+    // problem, retried with back-off; nothing is refused for good.
     ++st.failures;
-    std::string reason = r.status == 507 ? "the hub cannot store it: its disk is full (507)"
-                                         : "the hub failed to store it (" + std::to_string(r.status) + "): " + r.error;
+    std::string reason = r.answer == error_kind::storage_full
+                             ? "the hub cannot store it: its disk is full"
+                             : std::string("the hub failed to store it (") + to_string(r.answer) + "): " + r.error;
     if (st.problems->report(path, reason, mono_ns(), now_ns())) log::warn("folder-model", "problem: " + path + ": " + reason);
     st.upload_retry.insert(path);
     st.last_error = path + ": " + reason;
     return;
   }
-  if (r.status == 422) {  // the file changed while it was sent: look again
+  if (r.answer == error_kind::changed_while_reading) {  // the file changed while it was sent: look again
     examine(st, path);
     return;
   }
-  if (r.status < 200 || r.status >= 300) {
+  if (r.answer != error_kind::ok) {
     ++st.failures;
     st.last_error = path + ": " + r.error;
-    // Refused (e.g. 413, 400): not sent again until it changes locally or
+    // Refused (e.g. too_large, invalid): not sent again until it changes locally or
     // the client restarts; the sync point stays before it meanwhile.
     st.refused.insert(path);
     return;

@@ -12,9 +12,11 @@
 #include <boost/beast/http.hpp>
 
 #include "actors/rules/path_rules.h"
+#include "actors/rules/transfer_policy.h"
 #include "net/body/file_window_body.h"
 #include "net/client/hub_connection.h"
 #include "net/json.h"
+#include "net/status_map.h"
 #include "storage/block_delta.h"
 
 namespace syncer {
@@ -38,7 +40,7 @@ class beast_hub_client : public hub_api {
     if (reply.ok()) {
       std::string error;
       auto id = json::parse_register_reply(r.body, &error);
-      if (!id) return {0, "unexpected answer from the hub: " + error};
+      if (!id) return {error_kind::unreachable, "unexpected answer from the hub: " + error};
       *client_id = *id;
     }
     return reply;
@@ -72,7 +74,7 @@ class beast_hub_client : public hub_api {
     if (reply.ok()) {
       std::string error;
       auto parsed = json::parse_sync_plan(r.body, &error);
-      if (!parsed) return {0, "unexpected answer from the hub: " + error};
+      if (!parsed) return {error_kind::unreachable, "unexpected answer from the hub: " + error};
       *plan = std::move(*parsed);
     }
     return reply;
@@ -87,9 +89,9 @@ class beast_hub_client : public hub_api {
       http::request<file_window_body> req{http::verb::post, target, 11};
       beast::error_code ec;
       req.body().file.open(local_file.c_str(), beast::file_mode::scan, ec);
-      if (ec) return {0, "cannot read " + local_file + ": " + ec.message()};
+      if (ec) return {error_kind::unreachable, "cannot read " + local_file + ": " + ec.message()};
       req.body().length = req.body().file.size(ec);
-      if (ec) return {0, "cannot read " + local_file + ": " + ec.message()};
+      if (ec) return {error_kind::unreachable, "cannot read " + local_file + ": " + ec.message()};
       auto headers = change_headers(meta);
       if (!meta.sha256.empty()) headers.push_back({"X-Sha256", meta.sha256});
       conn_.decorate(req, headers);
@@ -146,10 +148,6 @@ class beast_hub_client : public hub_api {
     return to_reply(r);
   }
 
-  // Most literal bytes a delta upload holds in memory; a bigger change
-  // is streamed whole.
-  static constexpr uint64_t max_delta_upload_bytes = 32ull << 20;
-
   hub_reply upload_delta(const file_entry& meta, const std::string& local_file, hub_change* out,
                          uint64_t* sent) override {
     *sent = 0;
@@ -168,16 +166,16 @@ class beast_hub_client : public hub_api {
     if (!reply.ok()) return reply;
     std::string error;
     auto base = json::parse_blocks_reply(r.body, &error);
-    if (!base) return {412, "unexpected answer to GET /blocks: " + error};
+    if (!base) return {error_kind::not_worth_it, "unexpected answer to GET /blocks: " + error};
     if (base->block_size != delta_block_size) mine = file_block_checksums(local_file, base->block_size, &error);
-    if (!mine) return {412, "cannot read " + local_file + (error.empty() ? "" : ": " + error)};
+    if (!mine) return {error_kind::not_worth_it, "cannot read " + local_file + (error.empty() ? "" : ": " + error)};
     auto literal = changed_blocks(*mine, base->checksums);
     auto bytes = literal_bytes(literal, meta.size, base->block_size);
-    if (bytes > max_delta_upload_bytes || bytes > meta.size / 2)
-      return {412, std::to_string(bytes) + " of " + std::to_string(meta.size) + " bytes changed: not worth a delta"};
+    if (!delta_worth_it(bytes, meta.size))
+      return {error_kind::not_worth_it, std::to_string(bytes) + " of " + std::to_string(meta.size) + " bytes changed: not worth a delta"};
     std::string body(bytes, '\0');
     int fd = ::open(local_file.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return {412, "cannot read " + local_file};
+    if (fd < 0) return {error_kind::not_worth_it, "cannot read " + local_file};
     size_t at = 0;
     for (auto b : literal) {
       uint64_t start = b * base->block_size;
@@ -185,7 +183,7 @@ class beast_hub_client : public hub_api {
       auto n = ::pread(fd, body.data() + at, want, static_cast<off_t>(start));
       if (n != static_cast<ssize_t>(want)) {
         ::close(fd);
-        return {412, local_file + " changed while its delta was read"};
+        return {error_kind::not_worth_it, local_file + " changed while its delta was read"};
       }
       at += want;
     }
@@ -214,16 +212,16 @@ class beast_hub_client : public hub_api {
     std::string error;
     auto header = newline == std::string::npos ? std::nullopt
                                                : json::parse_delta_header(std::string_view(r.body).substr(0, newline), &error);
-    if (!header || header->sha256 != to_sha256) return {412, "unexpected answer to GET /delta: " + error};
+    if (!header || header->sha256 != to_sha256) return {error_kind::not_worth_it, "unexpected answer to GET /delta: " + error};
     auto literal = parse_block_list(header->literal, block_count(header->size, header->block_size), &error);
-    if (!literal) return {412, "unexpected answer to GET /delta: " + error};
+    if (!literal) return {error_kind::not_worth_it, "unexpected answer to GET /delta: " + error};
     auto payload = std::string_view(r.body).substr(newline + 1);
     if (payload.size() != literal_bytes(*literal, header->size, header->block_size))
-      return {412, "the answer to GET /delta is not the size of its blocks"};
+      return {error_kind::not_worth_it, "the answer to GET /delta is not the size of its blocks"};
     delta_writer writer;
     if (!writer.open(base_file, dest_file, header->size, header->block_size, std::move(*literal), &error) ||
         !writer.put(payload.data(), payload.size(), &error) || !writer.finish(&error))
-      return {412, error};
+      return {error_kind::not_worth_it, error};
     *whole_sha256 = writer.sha256();
     *received = payload.size();
     return reply;
@@ -245,7 +243,7 @@ class beast_hub_client : public hub_api {
 
   hub_reply upload_batch(const std::vector<batch_change>& changes, std::vector<batch_outcome>* out) override {
     out->clear();
-    if (changes.empty()) return {200, ""};
+    if (changes.empty()) return {error_kind::ok, ""};
     std::string body = json::batch_manifest_json(changes);
     size_t content_bytes = 0;
     for (const auto& c : changes) content_bytes += c.content.size();
@@ -261,7 +259,7 @@ class beast_hub_client : public hub_api {
     std::string error;
     auto parsed = json::parse_batch_results(r.body, &error);
     if (!parsed || parsed->size() != changes.size())
-      return {0, "unexpected answer from the hub: " + (parsed ? std::string("wrong number of results") : error)};
+      return {error_kind::unreachable, "unexpected answer from the hub: " + (parsed ? std::string("wrong number of results") : error)};
     *out = std::move(*parsed);
     return reply;
   }
@@ -282,14 +280,14 @@ class beast_hub_client : public hub_api {
     std::string error;
     auto sizes = newline == std::string::npos ? std::nullopt
                                               : json::parse_objects_sizes(std::string_view(r.body).substr(0, newline), &error);
-    if (!sizes || sizes->size() != sha256s.size()) return {0, "unexpected answer from the hub to POST /objects"};
+    if (!sizes || sizes->size() != sha256s.size()) return {error_kind::unreachable, "unexpected answer from the hub to POST /objects"};
     size_t offset = newline + 1;
     for (const auto& size : *sizes) {
       if (!size) {
         out->push_back(std::nullopt);
         continue;
       }
-      if (r.body.size() - offset < *size) return {0, "the hub's answer to POST /objects is cut short"};
+      if (r.body.size() - offset < *size) return {error_kind::unreachable, "the hub's answer to POST /objects is cut short"};
       out->push_back(r.body.substr(offset, *size));
       offset += *size;
     }
@@ -302,7 +300,7 @@ class beast_hub_client : public hub_api {
     if (reply.ok()) {
       std::string error;
       auto parsed = json::parse_entry_list(r.body, "files", &error);
-      if (!parsed) return {0, "unexpected answer from the hub: " + error};
+      if (!parsed) return {error_kind::unreachable, "unexpected answer from the hub: " + error};
       *out = std::move(*parsed);
     }
     return reply;
@@ -318,7 +316,7 @@ class beast_hub_client : public hub_api {
   }
 
   static hub_reply to_reply(const raw_reply& r) {
-    hub_reply reply{r.status, r.error};
+    hub_reply reply{error_kind_of_http(r.status), r.error};
     if (r.status != 0 && (r.status < 200 || r.status >= 300) && reply.error.empty())
       reply.error = json::parse_error_message(r.body);
     return reply;
@@ -326,11 +324,11 @@ class beast_hub_client : public hub_api {
 
   hub_reply change_reply(const raw_reply& r, hub_change* out) {
     auto reply = to_reply(r);
-    if (reply.ok() || r.status == 409) {
+    if (reply.ok() || reply.kind == error_kind::stale) {
       std::string error;
       auto parsed = json::parse_change_reply(r.body, &error);
       if (parsed) *out = std::move(*parsed);
-      else if (reply.ok()) return {0, "unexpected answer from the hub: " + error};
+      else if (reply.ok()) return {error_kind::unreachable, "unexpected answer from the hub: " + error};
     }
     return reply;
   }

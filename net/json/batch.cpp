@@ -1,6 +1,7 @@
 // POST /batch manifest and results, POST /objects request and sizes line
 // (see net/json/batch.h).
 #include "net/json/batch.h"
+#include "net/status_map.h"
 
 #include "net/json/entries.h"
 #include "net/json/fields.h"
@@ -69,7 +70,7 @@ std::string batch_results_json(const std::vector<change_result>& results) {
   for (size_t i = 0; i < results.size(); ++i) {
     if (i) out += ',';
     auto one = change_result_json(results[i]);
-    out += "{\"status\":" + std::to_string(results[i].status) + ",";
+    out += "{\"status\":" + std::to_string(http_status_of(results[i].result.kind)) + ",";
     out.append(one, 1, std::string::npos);
   }
   out += "]}";
@@ -88,7 +89,7 @@ std::optional<std::vector<batch_outcome>> parse_batch_results(std::string_view b
     if (item.get(r)) return fail(error, "each result must be an object"), std::nullopt;
     uint64_t status = 0;
     if (!read_uint(r, "status", &status, true, error)) return std::nullopt;
-    o.reply.status = static_cast<int>(status);
+    o.reply.kind = error_kind_of_http(status > 999 ? 500 : static_cast<int>(status));
     if (!read_string(r, "error", &o.reply.error, false, error)) return std::nullopt;
     if (!read_entry(item, &o.change.entry, false, error)) return std::nullopt;
     if (!read_string(r, "result", &o.change.kind, false, error)) return std::nullopt;

@@ -72,7 +72,7 @@ std::string change_result_json(const change_result& r) {
   append_entry_fields(out, r.entry);
   out += ",\"result\":" + quote(r.kind);
   out += ",\"conflict_copy\":" + (r.conflict_copy ? entry_json(*r.conflict_copy) : std::string("null"));
-  if (!r.error.empty()) out += ",\"error\":" + quote(r.error);
+  if (!r.result.ok()) out += ",\"error\":" + quote(r.result.message);
   out += '}';
   return out;
 }

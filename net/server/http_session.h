@@ -189,7 +189,7 @@ class http_session : public connection, public std::enable_shared_from_this<http
   void on_delete_file();
   void on_batch();
   void batch(http::request<http::string_body>& req);
-  static bool write_whole_file(const std::string& file, std::string_view bytes);
+  void commit_batch(std::vector<incoming_change> incoming);
 
   // ---- routes_download.cpp
   void on_incoming();
@@ -205,13 +205,9 @@ class http_session : public connection, public std::enable_shared_from_this<http
   void delta(const std::string& from, const std::string& to);
   void download(const file_lookup& f);
 
-  // Most changes one batch may carry, and the most bytes one POST
-  // /objects answer holds (the rest is answered null: ask again).
+  // Most changes one batch may carry (the object and delta limits are
+  // the transfer policy's: actors/rules/transfer_policy.h).
   static constexpr size_t max_batch_changes = 10000;
-  static constexpr uint64_t max_objects_reply_bytes = 16ull << 20;
-  // Most literal bytes one GET /delta answer holds; a bigger change is
-  // downloaded whole.
-  static constexpr uint64_t max_delta_reply_bytes = 32ull << 20;
 
   server_ptr server_;
   edge_stream stream_;

@@ -29,7 +29,6 @@
 
 #include "net/http_server.h"
 #include "net/server/incoming_registry.h"
-#include "net/server/recent_cache.h"
 
 namespace boost::asio::ssl {
 class context;
@@ -81,8 +80,6 @@ struct http_server::impl : std::enable_shared_from_this<http_server::impl> {
   std::string temp_prefix;  // upload_temp_dir + "/edge-<pid>-", set when the hub edge starts
   std::atomic<bool> stopping{false};
   edge::incoming_registry incoming;
-  edge::recent_deltas recent_deltas;
-  edge::recent_batches recent_batches;
 
   // A fresh temp file name in the hub's upload_temp_dir (hub edge only).
   std::string new_temp_file() { return temp_prefix + std::to_string(temp_counter++); }

@@ -15,10 +15,12 @@
 #include <caf/all.hpp>
 
 #include "actors/rules/path_rules.h"
+#include "actors/rules/transfer_policy.h"
 #include "net/body/file_window_body.h"
 #include "net/json.h"
 #include "net/server/ask.h"
 #include "net/server/http_session.h"
+#include "net/status_map.h"
 #include "storage/block_delta.h"
 
 namespace syncer::edge {
@@ -128,126 +130,73 @@ void http_session::end_tail(bool broken) {
   read_header();
 }
 
-// POST /objects: the bytes of many objects by sha256. Objects are
-// immutable files named by their content, so the edge reads them
-// without asking file-store. Answer: a line {"sizes":[n|null,...]},
-// then the bytes of every non-null entry in order.
+// POST /objects: the bytes of many objects by sha256, read by the
+// object-io actor (from the recent-batch cache or the object files).
+// Answer: a line {"sizes":[n|null,...]}, then the bytes of every non-null
+// entry in order.
 void http_session::objects(std::string_view body) {
   std::string error;
   auto wanted = json::parse_objects_request(body, &error);
   if (!wanted) return reject(400, error, false);
   if (wanted->size() > max_batch_changes)
     return reject(400, "ask for at most " + std::to_string(max_batch_changes) + " objects at once", false);
-  std::vector<std::optional<uint64_t>> sizes(wanted->size());
-  // The answer is built in place (objects are up to 16 MiB): room for the
-  // sizes line first (at most 21 bytes per object), then the bytes.
-  std::string content(wanted->size() * 21 + 16, ' ');
-  const size_t header_room = content.size();
-  for (size_t i = 0; i < wanted->size(); ++i) {
-    const auto& sha = (*wanted)[i];
+  for (const auto& sha : *wanted)
     if (!is_sha256_hex(sha)) return reject(400, "'" + sha + "' is not a sha256 (64 lowercase hex digits)", false);
-    if (content.size() - header_room >= max_objects_reply_bytes) continue;
-    auto at = content.size();
-    if (server_->recent_batches.append_object(sha, &content)) {
-      sizes[i] = content.size() - at;
-      continue;
-    }
-    auto object = server_->object_file(sha);
-    int fd = ::open(object.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) continue;
-    struct stat st {};
-    if (::fstat(fd, &st) == 0) {
-      content.resize(at + static_cast<size_t>(st.st_size));
-      size_t done = 0;
-      while (done < static_cast<size_t>(st.st_size)) {
-        auto n = ::pread(fd, content.data() + at + done, static_cast<size_t>(st.st_size) - done,
-                         static_cast<off_t>(done));
-        if (n <= 0) break;
-        done += static_cast<size_t>(n);
-      }
-      if (done == static_cast<size_t>(st.st_size)) sizes[i] = done;
-      else content.resize(at);
-    }
-    ::close(fd);
-  }
-  auto res = std::make_shared<string_response>(http::status::ok, version_);
-  res->set(http::field::server, "syncer");
-  res->set(http::field::content_type, "application/octet-stream");
-  auto sizes_line = json::objects_sizes_json(sizes) + "\n";
-  auto start = header_room - sizes_line.size();  // fits: at most 20 digits and a comma each
-  content.replace(start, sizes_line.size(), sizes_line);
-  content.erase(0, start);
-  res->body() = std::move(content);
-  res->prepare_payload();
-  res->keep_alive(keep_alive_);
-  write(res);
+  auto self = shared_from_this();
+  ask<objects_answer>(server_->system, stream_.get_executor(), server_->hub->objects,
+                      std::function<void(objects_answer&)>([self](objects_answer& a) {
+                        auto res = std::make_shared<string_response>(http::status::ok, self->version_);
+                        res->set(http::field::server, "syncer");
+                        res->set(http::field::content_type, "application/octet-stream");
+                        auto& out = res->body();
+                        out = json::objects_sizes_json(a.sizes) + "\n";
+                        out += a.content;
+                        res->prepare_payload();
+                        res->keep_alive(self->keep_alive_);
+                        self->write(res);
+                      }),
+                      hub_did_not_answer(), objects_atom::value, std::move(*wanted));
 }
 
 // GET /blocks?path=P: the XXH64 checksum of every 128 KiB block of the
 // hub's current content of P, so a client can send only the blocks of
-// its new version that differ (POST /upload with X-Delta-Base). Read
-// from the immutable object on this I/O thread (about 10 GB/s).
+// its new version that differ (POST /upload with X-Delta-Base). The
+// object-io actor reads the object.
 void http_session::blocks(const file_lookup& f) {
   if (!f.found) return reject(404, "no such file", false);
-  std::string error;
-  std::vector<uint64_t> sums;
-  if (f.entry.size > 0) {
-    auto computed = file_block_checksums(f.object_file, delta_block_size, &error);
-    if (!computed) return reject(500, "cannot read object: " + error, false);
-    sums = std::move(*computed);
-  }
-  send_json(200, json::blocks_reply_json({f.entry.sha256, f.entry.size, delta_block_size, std::move(sums)}));
+  auto self = shared_from_this();
+  ask<blocks_answer>(server_->system, stream_.get_executor(), server_->hub->objects,
+                     std::function<void(blocks_answer&)>([self, entry = f.entry](blocks_answer& a) {
+                       if (!a.result.ok()) return self->reject(http_status_of(a.result.kind), a.result.message, false);
+                       self->send_json(200, json::blocks_reply_json(
+                                                {entry.sha256, entry.size, delta_block_size, std::move(a.sums)}));
+                     }),
+                     hub_did_not_answer(), blocks_atom::value, f.entry.sha256, f.entry.size);
 }
 
 // GET /delta?from=A&to=B: what a client holding object A needs to build
 // object B: a line {"sha256":B,"size":N,"block_size":S,"literal":"0-3,17"}
-// then the bytes of those blocks. The hub has both objects, so the
-// blocks are found by direct comparison. 404 when either object is
-// unknown, 413 when the change is too big to be worth it.
+// then the bytes of those blocks. The object-io actor compares the two
+// objects (or remembers the delta upload that made B). 404 when either
+// object is unknown, 413 when the change is too big to be worth it.
 void http_session::delta(const std::string& from, const std::string& to) {
   if (!is_sha256_hex(from) || !is_sha256_hex(to))
     return reject(400, "'from' and 'to' must be sha256s (64 lowercase hex digits)", false);
-  auto object = [&](const std::string& sha) { return server_->object_file(sha); };
-  struct stat from_stat {}, to_stat {};
-  if (::stat(object(from).c_str(), &from_stat) != 0) return reject(404, "the hub does not have content " + from, false);
-  if (::stat(object(to).c_str(), &to_stat) != 0) return reject(404, "the hub does not have content " + to, false);
-  auto size = static_cast<uint64_t>(to_stat.st_size);
-  std::string error;
-  auto literal = server_->recent_deltas.find(from, to);
-  if (!literal) literal = differing_blocks(object(from), object(to), delta_block_size, &error);
-  if (!literal) return reject(500, "cannot compare objects: " + error, false);
-  auto bytes = literal_bytes(*literal, size, delta_block_size);
-  if (bytes > max_delta_reply_bytes || bytes > size / 2)
-    return reject(413, "the change is " + std::to_string(bytes) + " bytes: download the whole file", false);
-  auto res = std::make_shared<string_response>(http::status::ok, version_);
-  res->set(http::field::server, "syncer");
-  res->set(http::field::content_type, "application/octet-stream");
-  auto& body = res->body();
-  body = json::delta_header_json({to, size, delta_block_size, format_block_list(*literal)}) + "\n";
-  auto header = body.size();
-  body.resize(header + bytes);
-  int fd = ::open(object(to).c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return reject(500, std::string("cannot open object: ") + std::strerror(errno), false);
-  size_t at = header;
-  for (auto b : *literal) {
-    uint64_t start = b * delta_block_size;
-    auto want = static_cast<size_t>(std::min<uint64_t>(delta_block_size, size - start));
-    size_t done = 0;
-    while (done < want) {
-      auto n = ::pread(fd, body.data() + at + done, want - done, static_cast<off_t>(start + done));
-      if (n <= 0) break;
-      done += static_cast<size_t>(n);
-    }
-    if (done != want) {
-      ::close(fd);
-      return reject(500, "object " + to + " is shorter than its size", false);
-    }
-    at += want;
-  }
-  ::close(fd);
-  res->prepare_payload();
-  res->keep_alive(keep_alive_);
-  write(res);
+  auto self = shared_from_this();
+  ask<delta_answer>(server_->system, stream_.get_executor(), server_->hub->objects,
+                    std::function<void(delta_answer&)>([self, to](delta_answer& a) {
+                      if (!a.result.ok()) return self->reject(http_status_of(a.result.kind), a.result.message, false);
+                      auto res = std::make_shared<string_response>(http::status::ok, self->version_);
+                      res->set(http::field::server, "syncer");
+                      res->set(http::field::content_type, "application/octet-stream");
+                      auto& body = res->body();
+                      body = json::delta_header_json({to, a.size, delta_block_size, format_block_list(a.literal)}) + "\n";
+                      body += a.bytes;
+                      res->prepare_payload();
+                      res->keep_alive(self->keep_alive_);
+                      self->write(res);
+                    }),
+                    hub_did_not_answer(), delta_atom::value, from, to);
 }
 
 void http_session::download(const file_lookup& f) {

@@ -17,6 +17,7 @@
 #include "net/server/ask.h"
 #include "net/server/http_session.h"
 #include "net/server/request_parts.h"
+#include "net/status_map.h"
 #include "storage/block_delta.h"
 #include "storage/sha256.h"
 
@@ -202,10 +203,13 @@ void http_session::commit(incoming_change c, bool delta) {
       server_->system, stream_.get_executor(), server_->hub->store,
       std::function<void(change_result&)>([self, delta, sha = c.content_sha256](change_result& r) {
         self->drop_incoming();
-        if (!r.error.empty() && r.status != 409) return self->reject(r.status, r.error, false);
-        if (delta && r.status == 200 && self->delta_literal_.size() > 0)
-          self->server_->recent_deltas.remember(self->delta_base_, sha, std::move(self->delta_literal_));
-        self->send_json(r.status, json::change_result_json(r));
+        const auto kind = r.result.kind;
+        if (kind != error_kind::ok && kind != error_kind::stale)
+          return self->reject(http_status_of(kind), r.result.message, false);
+        if (delta && kind == error_kind::ok && self->delta_literal_.size() > 0)
+          caf::anon_send(self->server_->hub->objects, remember_atom::value, self->delta_base_, sha,
+                         std::move(self->delta_literal_));
+        self->send_json(http_status_of(kind), json::change_result_json(r));
       }),
       std::function<void(const std::string&)>([self, c](const std::string& msg) {
         self->drop_incoming();
@@ -274,8 +278,9 @@ void http_session::on_batch() {
 }
 
 // POST /batch: a manifest line, then the bytes of every upload in
-// order. Each upload is written to its own temp file and hashed from
-// memory here; file-store gets the whole batch as one message.
+// order. The edge checks the manifest; the object-io actor writes each
+// upload to its own temp file and hashes it; file-store gets the whole
+// batch as one message.
 void http_session::batch(http::request<http::string_body>& req) {
   std::string_view body = req.body();
   auto newline = body.find('\n');
@@ -288,14 +293,6 @@ void http_session::batch(http::request<http::string_body>& req) {
     return reject(400, "a batch holds at most " + std::to_string(max_batch_changes) + " changes", false);
   incoming_change defaults;
   if (!change_headers(req, &defaults)) return;
-  std::vector<incoming_change> incoming;
-  incoming.reserve(changes->size());
-  auto drop_temps = [&incoming] {
-    for (const auto& c : incoming)
-      if (!c.temp_file.empty()) ::unlink(c.temp_file.c_str());
-  };
-  // Every path is checked before any temp file exists (an answer may
-  // reach the client before this handler returns).
   for (auto& change : *changes) {
     auto path = sync_path(change.meta.path, false);
     if (!path) return;
@@ -312,8 +309,9 @@ void http_session::batch(http::request<http::string_body>& req) {
     return reject(400, std::string("the batch body is ") +
                            (upload_bytes > body.size() - (newline + 1) ? "shorter" : "longer") +
                            " than its manifest says", false);
-  size_t offset = newline + 1;
-  recent_batch kept;
+  batch_upload batch;
+  batch.offset = newline + 1;
+  batch.changes.reserve(changes->size());
   for (auto& change : *changes) {
     incoming_change c;
     c.entry = change.meta;
@@ -322,23 +320,10 @@ void http_session::batch(http::request<http::string_body>& req) {
     c.entry.sequence = 0;
     c.version_given = !change.meta.version.empty();
     switch (change.op) {
-      case batch_change::upload: {
-        auto bytes = body.substr(offset, change.meta.size);
-        offset += change.meta.size;
+      case batch_change::upload:
         c.entry.is_dir = c.entry.deleted = false;
         c.expected_sha256 = change.meta.sha256;
-        c.temp_file = server_->new_temp_file();
-        if (!write_whole_file(c.temp_file, bytes)) {
-          ::unlink(c.temp_file.c_str());
-          drop_temps();  // before answering: the client may look right away
-          int err = errno;
-          return reject(storage_status(err), "cannot write upload temp file: " + std::string(std::strerror(err)), false);
-        }
-        c.content_sha256 = sha256_hex(bytes);
-        c.content_size = bytes.size();
-        kept.objects.emplace(c.content_sha256, std::make_pair(offset - change.meta.size, bytes.size()));
         break;
-      }
       case batch_change::link:
         c.entry.is_dir = c.entry.deleted = false;
         break;
@@ -352,12 +337,20 @@ void http_session::batch(http::request<http::string_body>& req) {
         c.entry.deleted = true;
         break;
     }
-    incoming.push_back(std::move(c));
+    batch.carries_bytes.push_back(change.op == batch_change::upload);
+    batch.changes.push_back(std::move(c));
   }
-  // Bytes named by the sha256 computed above from these very bytes, so
-  // they are right for that sha256 whatever file-store decides.
-  kept.body = std::make_shared<const std::string>(std::move(req.body()));
-  server_->recent_batches.remember(std::move(kept));
+  batch.body = std::make_shared<const std::string>(std::move(req.body()));
+  auto self = shared_from_this();
+  ask<prepared_batch>(server_->system, stream_.get_executor(), server_->hub->objects,
+                      std::function<void(prepared_batch&)>([self](prepared_batch& p) {
+                        if (!p.result.ok()) return self->reject(http_status_of(p.result.kind), p.result.message, false);
+                        self->commit_batch(std::move(p.changes));
+                      }),
+                      hub_did_not_answer(), prepare_atom::value, std::move(batch));
+}
+
+void http_session::commit_batch(std::vector<incoming_change> incoming) {
   auto self = shared_from_this();
   ask<std::vector<change_result>>(
       server_->system, stream_.get_executor(), server_->hub->store,
@@ -369,22 +362,6 @@ void http_session::batch(http::request<http::string_body>& req) {
         self->reject(503, "the file store did not answer: " + msg, false);
       }),
       commit_atom::value, std::move(incoming));
-}
-
-bool http_session::write_whole_file(const std::string& file, std::string_view bytes) {
-  int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return false;
-  size_t done = 0;
-  while (done < bytes.size()) {
-    auto n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      ::close(fd);
-      return false;
-    }
-    done += static_cast<size_t>(n);
-  }
-  return ::close(fd) == 0;
 }
 
 }  // namespace syncer::edge

@@ -75,15 +75,15 @@ struct fake_hub_data {
 class fake_hub : public hub_api {
  public:
   explicit fake_hub(std::shared_ptr<fake_hub_data> data) : data_(std::move(data)) {}
-  hub_reply health() override { return {200, ""}; }
+  hub_reply health() override { return {error_kind::ok, ""}; }
   hub_reply register_client(const std::string&, std::string* id) override {
     *id = "c1";
-    return {200, ""};
+    return {error_kind::ok, ""};
   }
   hub_reply sync(std::vector<file_entry>, sync_plan*) override {
     std::lock_guard<std::mutex> lock(data_->mutex);
     ++data_->syncs;
-    return {200, ""};
+    return {error_kind::ok, ""};
   }
   hub_reply upload(const file_entry& meta, const std::string& local_file, hub_change* out) override {
     std::lock_guard<std::mutex> lock(data_->mutex);
@@ -91,38 +91,38 @@ class fake_hub : public hub_api {
     data_->content_by_sha[meta.sha256] = read_file(local_file);
     out->kind = "fast_forward";
     out->entry = meta;
-    return {200, ""};
+    return {error_kind::ok, ""};
   }
   hub_reply link(const file_entry& meta, hub_change* out) override {
     std::lock_guard<std::mutex> lock(data_->mutex);
     data_->calls.push_back("link " + meta.path);
-    if (!data_->content_by_sha.count(meta.sha256)) return {404, "unknown content"};
+    if (!data_->content_by_sha.count(meta.sha256)) return {error_kind::not_found, "unknown content"};
     out->kind = "fast_forward";
     out->entry = meta;
-    return {200, ""};
+    return {error_kind::ok, ""};
   }
   hub_reply make_dir(const file_entry& meta, hub_change* out) override {
     data_->calls.push_back("mkdir " + meta.path);
     out->kind = "fast_forward";
     out->entry = meta;
-    return {200, ""};
+    return {error_kind::ok, ""};
   }
   hub_reply remove(const file_entry& meta, hub_change* out) override {
     data_->calls.push_back("delete " + meta.path);
     out->kind = "fast_forward";
     out->entry = meta;
-    return {200, ""};
+    return {error_kind::ok, ""};
   }
   hub_reply download(const std::string& path, const std::string& sha, const std::string& dest) override {
     std::unique_lock<std::mutex> lock(data_->mutex);
     data_->calls.push_back("download " + path);
     data_->released.wait_for(lock, std::chrono::seconds(10), [this] { return !data_->hold_downloads; });
     auto it = data_->content_by_sha.find(sha);
-    if (it == data_->content_by_sha.end()) return {404, "not found"};
+    if (it == data_->content_by_sha.end()) return {error_kind::not_found, "not found"};
     std::ofstream(dest, std::ios::binary | std::ios::trunc) << it->second;
-    return {200, ""};
+    return {error_kind::ok, ""};
   }
-  hub_reply list_files(bool, std::vector<file_entry>*) override { return {200, ""}; }
+  hub_reply list_files(bool, std::vector<file_entry>*) override { return {error_kind::ok, ""}; }
 
  private:
   std::shared_ptr<fake_hub_data> data_;
@@ -185,7 +185,7 @@ TEST_F(client_actors, UploaderOffersBigFilesByHashFirst) {
     auto bytes = read_file(dir.path / name);
     self->request(uploader, std::chrono::seconds(5), upload_atom::value,
                   entry_for(name, bytes, mtime_ns(dir.path / name)))
-        .receive([](const upload_result& r) { EXPECT_EQ(r.status, 200); }, [](const caf::error&) { FAIL(); });
+        .receive([](const upload_result& r) { EXPECT_EQ(r.answer, error_kind::ok); }, [](const caf::error&) { FAIL(); });
   }
   std::vector<std::string> expected{"link big.bin", "upload big.bin", "link copy.bin", "upload small.txt"};
   EXPECT_EQ(hub->calls, expected);  // the copy costs no bytes
@@ -201,7 +201,7 @@ TEST_F(client_actors, UploaderNeverSendsAFileThatChangedSinceItWasHashed) {
   caf::scoped_actor self{*sys};
   for (const auto& e : {hashed, gone})
     self->request(uploader, std::chrono::seconds(5), upload_atom::value, e)
-        .receive([](const upload_result& r) { EXPECT_EQ(r.status, upload_result::changed_locally); },
+        .receive([](const upload_result& r) { EXPECT_TRUE(r.changed_locally); },
                  [](const caf::error&) { FAIL(); });
   EXPECT_TRUE(hub->calls.empty());
   caf::anon_send_exit(uploader, caf::exit_reason::user_shutdown);

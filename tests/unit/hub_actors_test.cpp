@@ -91,7 +91,7 @@ TEST_F(hub_actors, RegisterIsIdempotentPerName) {
 
 TEST_F(hub_actors, UploadIsHashedStoredAndVersioned) {
   auto r = commit("a.txt", "hello", "c1", {}, 5);
-  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.result.kind, error_kind::ok);
   EXPECT_EQ(r.kind, "fast_forward");
   EXPECT_EQ(r.entry.sha256, sha256_hex("hello"));
   EXPECT_EQ(r.entry.version.get("c1"), 1u);
@@ -106,7 +106,7 @@ TEST_F(hub_actors, StaleUploadIsRefusedWith409) {
   commit("f", "v1", "c1", {{"c1", 1}}, 1);
   commit("f", "v2", "c1", {{"c1", 2}}, 2);
   auto r = commit("f", "old", "c1", {{"c1", 1}}, 3);
-  EXPECT_EQ(r.status, 409);
+  EXPECT_EQ(r.result.kind, error_kind::stale);
   EXPECT_EQ(r.kind, "stale");
   EXPECT_EQ(r.entry.sha256, sha256_hex("v2"));
 }
@@ -117,7 +117,7 @@ TEST_F(hub_actors, ConcurrentEditsKeepBothVersions) {
   commit("doc.txt", "newer edit", "c1", {{"c1", 2}}, 300);
   // phone edited the base version too, earlier: it loses the name
   auto r = commit("doc.txt", "older edit", loser_id, {{"c1", 1}, {loser_id.c_str(), 1}}, 200);
-  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.result.kind, error_kind::ok);
   EXPECT_EQ(r.kind, "conflict");
   EXPECT_EQ(r.entry.sha256, sha256_hex("newer edit"));
   ASSERT_TRUE(r.conflict_copy);
@@ -138,11 +138,11 @@ TEST_F(hub_actors, DeleteOfUnknownPathIs404AndTombstonesWork) {
   incoming_change del;
   del.entry.path = "never";
   del.entry.deleted = true;
-  EXPECT_EQ(ask_commit(del).status, 404);
+  EXPECT_EQ(ask_commit(del).result.kind, error_kind::not_found);
   commit("x", "x", "c1", {}, 1);
   del.entry.path = "x";
   auto r = ask_commit(del);
-  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.result.kind, error_kind::ok);
   EXPECT_TRUE(r.entry.deleted);
   caf::scoped_actor self{*sys};
   self->request(store, 10s, lookup_atom::value, std::string("x"))
@@ -209,17 +209,17 @@ TEST_F(hub_actors, LinkNeedsContentTheHubHas) {
   link.entry.sha256 = sha256_hex("content");
   link.entry.size = 7;
   auto missing = ask_commit(link);
-  EXPECT_EQ(missing.status, 404);
-  EXPECT_EQ(missing.error, "the hub does not have content " + sha256_hex("content"));
+  EXPECT_EQ(missing.result.kind, error_kind::not_found);
+  EXPECT_EQ(missing.result.message, "the hub does not have content " + sha256_hex("content"));
 
   commit("original.txt", "content", "c1", {}, 1);
   auto linked = ask_commit(link);
-  EXPECT_EQ(linked.status, 200) << linked.error;
+  EXPECT_EQ(linked.result.kind, error_kind::ok) << linked.result.message;
   EXPECT_EQ(linked.kind, "fast_forward");
   EXPECT_EQ(linked.entry.version.get("c1"), 1u);
   link.entry.size = 8;
   link.entry.path = "wrong-size.txt";
-  EXPECT_EQ(ask_commit(link).status, 400);
+  EXPECT_EQ(ask_commit(link).result.kind, error_kind::invalid);
 }
 
 TEST_F(hub_actors, ConflictEventsReachTheUploaderToo) {

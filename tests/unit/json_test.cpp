@@ -131,18 +131,18 @@ TEST(Json, BatchManifestResultsAndObjectSizesRoundTrip) {
   std::vector<change_result> results(2);
   results[0].kind = "fast_forward";
   results[0].entry = changes[0].meta;
-  results[1].status = 409;
+  results[1].result.kind = error_kind::stale;
   results[1].kind = "stale";
-  results[1].error = "the hub holds a newer version of copy";
+  results[1].result.message = "the hub holds a newer version of copy";
   results[1].entry.path = "copy";
   auto outcomes = json::parse_batch_results(json::batch_results_json(results), &error);
   ASSERT_TRUE(outcomes) << error;
   ASSERT_EQ(outcomes->size(), 2u);
-  EXPECT_EQ((*outcomes)[0].reply.status, 200);
+  EXPECT_EQ((*outcomes)[0].reply.kind, error_kind::ok);
   EXPECT_EQ((*outcomes)[0].change.kind, "fast_forward");
   EXPECT_EQ((*outcomes)[0].change.entry.path, "a b/ü.txt");
   EXPECT_EQ((*outcomes)[0].change.entry.version.get("c1"), 4u);
-  EXPECT_EQ((*outcomes)[1].reply.status, 409);
+  EXPECT_EQ((*outcomes)[1].reply.kind, error_kind::stale);
   EXPECT_EQ((*outcomes)[1].reply.error, "the hub holds a newer version of copy");
 
   auto sizes = json::parse_objects_sizes(json::objects_sizes_json({5, std::nullopt, 0}), &error);

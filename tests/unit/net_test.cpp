@@ -150,6 +150,7 @@ struct hub_edge : ::testing::Test {
   conflict_resolver_actor resolver;
   client_registry_actor registry;
   file_store_actor store;
+  object_io_actor objects;
   std::unique_ptr<http_server> server;
   uint16_t port = 0;
 
@@ -160,6 +161,7 @@ struct hub_edge : ::testing::Test {
     resolver = spawn_conflict_resolver(*sys);
     registry = spawn_client_registry(*sys);
     store = spawn_file_store(*sys, file_store_config{dir.path.string()}, resolver, registry);
+    objects = spawn_object_io(*sys, object_io_config{dir.path.string()});
     server = std::make_unique<http_server>(*sys);
     server->set_inspect_targets("server", {{"client-registry", caf::actor_cast<caf::actor>(registry)},
                                            {"conflict-resolver", caf::actor_cast<caf::actor>(resolver)},
@@ -167,6 +169,7 @@ struct hub_edge : ::testing::Test {
     hub_edge_config edge;
     edge.store = store;
     edge.registry = registry;
+    edge.objects = objects;
     edge.upload_temp_dir = (dir.path / "tmp").string();
     edge.objects_dir = (dir.path / "objects").string();
     if (tweak) tweak(edge);
@@ -181,7 +184,7 @@ struct hub_edge : ::testing::Test {
     if (server) server->stop();
     if (!sys) return;
     for (auto h : {caf::actor_cast<caf::actor>(store), caf::actor_cast<caf::actor>(resolver),
-                   caf::actor_cast<caf::actor>(registry)})
+                   caf::actor_cast<caf::actor>(registry), caf::actor_cast<caf::actor>(objects)})
       caf::anon_send_exit(h, caf::exit_reason::user_shutdown);
     sys->await_all_actors_done();
   }
@@ -451,13 +454,13 @@ TEST_F(hub_edge, BatchCommitsChangesInOrderAndObjectsComeBackInOneAnswer) {
   ASSERT_TRUE(results) << error;
   ASSERT_EQ(results->size(), 5u);
   for (int i = 0; i < 4; ++i) {
-    EXPECT_EQ((*results)[i].reply.status, 200) << i << " " << first.body;
+    EXPECT_EQ((*results)[i].reply.kind, error_kind::ok) << i << " " << first.body;
     EXPECT_EQ((*results)[i].change.kind, "fast_forward") << i;
     EXPECT_EQ((*results)[i].change.entry.version.get(id), 1u) << i;
   }
   EXPECT_TRUE((*results)[0].change.entry.is_dir);
   EXPECT_EQ((*results)[2].change.entry.sha256, sha256_hex(big));
-  EXPECT_EQ((*results)[4].reply.status, 404) << "a link to unknown content is refused, the rest is kept";
+  EXPECT_EQ((*results)[4].reply.kind, error_kind::not_found) << "a link to unknown content is refused, the rest is kept";
   EXPECT_TRUE(temp_dir_empty());
 
   // The second batch links to content the hub now has, deletes, and
@@ -471,9 +474,9 @@ TEST_F(hub_edge, BatchCommitsChangesInOrderAndObjectsComeBackInOneAnswer) {
   results = json::parse_batch_results(second.body, &error);
   ASSERT_TRUE(results) << error;
   ASSERT_EQ(results->size(), 3u);
-  EXPECT_EQ((*results)[0].reply.status, 200);
+  EXPECT_EQ((*results)[0].reply.kind, error_kind::ok);
   EXPECT_EQ((*results)[0].change.entry.sha256, sha256_hex(big));
-  EXPECT_EQ((*results)[1].reply.status, 200);
+  EXPECT_EQ((*results)[1].reply.kind, error_kind::ok);
   EXPECT_TRUE((*results)[1].change.entry.deleted);
   EXPECT_EQ((*results)[2].change.kind, "conflict") << "concurrent versions keep both";
   EXPECT_TRUE(temp_dir_empty());
@@ -600,8 +603,8 @@ TEST_F(hub_edge, BadBatchesAre400AndLeaveNothingBehind) {
   auto results = json::parse_batch_results(r.body, &error);
   ASSERT_TRUE(results) << error;
   ASSERT_EQ(results->size(), 2u);
-  EXPECT_EQ((*results)[0].reply.status, 200);
-  EXPECT_EQ((*results)[1].reply.status, 422);
+  EXPECT_EQ((*results)[0].reply.kind, error_kind::ok);
+  EXPECT_EQ((*results)[1].reply.kind, error_kind::changed_while_reading);
   EXPECT_TRUE(temp_dir_empty());
   EXPECT_EQ(request(port, http::verb::get, "/download/a.txt").body, "abc");
   EXPECT_EQ(request(port, http::verb::get, "/download/b.txt").status, 404);

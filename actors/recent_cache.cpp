@@ -1,6 +1,6 @@
-#include "net/server/recent_cache.h"
+#include "actors/recent_cache.h"
 
-namespace syncer::edge {
+namespace syncer {
 
 void recent_deltas::remember(const std::string& from, const std::string& to, std::vector<uint64_t> literal) {
   std::lock_guard<std::mutex> lock(mutex_);
@@ -42,4 +42,4 @@ bool recent_batches::append_object(const std::string& sha256, std::string* out) 
   return false;
 }
 
-}  // namespace syncer::edge
+}  // namespace syncer

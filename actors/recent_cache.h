@@ -1,9 +1,9 @@
-// The hub edge's caches of what it has just received, so the other
-// clients' requests that follow an event are answered without touching
-// the object files again. Contract: both caches are bounded (64 deltas;
+// The hub's caches of what it has just received, so the other clients'
+// requests that follow an event are answered without reading or comparing
+// the object files again. Owned by the object-io actor (actors/object_io.h). Contract: both caches are bounded (64 deltas;
 // 16 MiB of batch bodies, oldest dropped first), thread-safe, and only
 // ever answer bytes or blocks computed from the very content they are
-// named by; a miss just means "compute it the usual way". Beast-free.
+// named by; a miss just means "compute it the usual way".
 #pragma once
 
 #include <cstddef>
@@ -18,7 +18,7 @@
 #include <utility>
 #include <vector>
 
-namespace syncer::edge {
+namespace syncer {
 
 // The literal blocks of recent delta uploads, by (base, new) sha256:
 // GET /delta between the same two versions (the other clients, right
@@ -60,4 +60,4 @@ class recent_batches {
   size_t bytes_ = 0;
 };
 
-}  // namespace syncer::edge
+}  // namespace syncer
