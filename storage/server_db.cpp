@@ -67,8 +67,12 @@ std::unique_ptr<server_db> server_db::open(const std::string& file, std::string*
     // Migration (issue 13): client names were unique; two devices may now
     // share a name, so a clients table from before loses the constraint
     // (SQLite cannot drop one: the table is rebuilt in one transaction).
-    SQLite::Statement q(*db, "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'clients'");
-    if (q.executeStep() && q.getColumn(0).getString().find("UNIQUE") != std::string::npos) {
+    std::string clients_sql;
+    {  // finished before the table is dropped (an open statement locks it)
+      SQLite::Statement q(*db, "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'clients'");
+      if (q.executeStep()) clients_sql = q.getColumn(0).getString();
+    }
+    if (clients_sql.find("UNIQUE") != std::string::npos) {
       SQLite::Transaction t(*db);
       db->exec("CREATE TABLE clients_v2 (id TEXT PRIMARY KEY, name TEXT NOT NULL, created_ns INTEGER NOT NULL, "
                "last_seen_ns INTEGER NOT NULL); INSERT INTO clients_v2 SELECT id, name, created_ns, last_seen_ns "
