@@ -127,6 +127,14 @@ def syncer_id(*args):
     return r.stdout.decode().strip()
 
 
+def _read_int(path):
+    try:
+        with open(path) as f:
+            return int(f.read().strip())
+    except (OSError, ValueError):
+        return None
+
+
 class Server(Process):
     def __init__(self, base, port=None, config=None, data_dir=None, extra=(), tls=None, auto_accept=None,
                  log_name="server.log"):
@@ -164,6 +172,13 @@ class Server(Process):
 
     def device_id(self):
         return syncer_id("--data-dir", self.data_dir)
+
+    def inspect_port(self):
+        """Where plain GET /inspect answers: the sync port, or with TLS the
+        hub's local admin endpoint."""
+        if not self.tls:
+            return self.port
+        return wait_until(lambda: _read_int(os.path.join(self.data_dir, "admin.port")), 10, what="admin.port")
 
     def devices(self, *args, check=True):
         """`syncer devices ARGS --data-dir` of this hub: (exit code, stdout, stderr)."""
