@@ -16,7 +16,7 @@
 #include "actors/rules/file_entry.h"
 #include "actors/rules/outcome.h"
 #include "actors/rules/sync_rules.h"
-#include "storage/server_db.h"
+#include "actors/rules/hub_records.h"
 
 namespace syncer {
 

@@ -30,7 +30,7 @@ struct object_io_state {
   recent_deltas deltas;
   recent_batches batches;
   int64_t blocks = 0, deltas_served = 0, delta_cache_hits = 0, objects_asked = 0, objects_sent = 0,
-          objects_from_cache = 0, batches_prepared = 0, batch_files = 0, failures = 0;
+          objects_from_cache = 0, batches_prepared = 0, deltas_rebuilt = 0, batch_files = 0, failures = 0;
   std::string last_error;
 };
 
@@ -188,6 +188,43 @@ prepared_batch prepare(object_io_state& st, batch_upload& batch) {
   return p;
 }
 
+rebuilt_delta rebuild(object_io_state& st, const delta_upload& d) {
+  rebuilt_delta r;
+  if (!is_sha256_hex(d.base_sha256)) {
+    r.result = outcome::failure(error_kind::invalid, "X-Delta-Base must be a sha256 (64 lowercase hex digits)");
+    return r;
+  }
+  auto base = object_file(st, d.base_sha256);
+  struct stat info {};
+  if (::stat(base.c_str(), &info) != 0) {
+    r.result = outcome::failure(error_kind::not_found,
+                                "the hub does not have the base content " + d.base_sha256 + "; send the whole file");
+    return r;
+  }
+  r.temp_file = st.temp_prefix + "delta-" + std::to_string(st.temp_counter++);
+  delta_writer writer;
+  std::string error;
+  if (!writer.open(base, r.temp_file, d.size, d.block_size, d.literal, &error)) {
+    ::unlink(r.temp_file.c_str());
+    r.result = failure(st, error_kind::failed, "cannot start the delta: " + error);
+    r.temp_file.clear();
+    return r;
+  }
+  if (!writer.put(d.bytes.data(), d.bytes.size(), &error) || !writer.finish(&error)) {
+    ::unlink(r.temp_file.c_str());
+    bool full = error.find(std::strerror(ENOSPC)) != std::string::npos ||
+                error.find(std::strerror(EDQUOT)) != std::string::npos;
+    r.result = full ? failure(st, error_kind::storage_full, "delta upload: " + error)
+                    : outcome::failure(error_kind::invalid, "delta upload: " + error);
+    r.temp_file.clear();
+    return r;
+  }
+  r.sha256 = writer.sha256();
+  r.reused_bytes = d.size - writer.literal_bytes_received();
+  ++st.deltas_rebuilt;
+  return r;
+}
+
 }  // namespace
 
 object_io_actor spawn_object_io(caf::actor_system& sys, const object_io_config& config) {
@@ -201,6 +238,7 @@ object_io_actor spawn_object_io(caf::actor_system& sys, const object_io_config& 
         [self](delta_atom, const std::string& from, const std::string& to) { return delta(self->state, from, to); },
         [self](objects_atom, const std::vector<std::string>& wanted) { return objects(self->state, wanted); },
         [self](prepare_atom, batch_upload& batch) { return prepare(self->state, batch); },
+        [self](rebuild_atom, const delta_upload& d) { return rebuild(self->state, d); },
         [self](remember_atom, const std::string& from, const std::string& to, std::vector<uint64_t>& literal) {
           self->state.deltas.remember(from, to, std::move(literal));
         },
@@ -216,6 +254,7 @@ object_io_actor spawn_object_io(caf::actor_system& sys, const object_io_config& 
                           {"objects_from_cache", s.objects_from_cache},
                           {"batches", s.batches_prepared},
                           {"batch_files", s.batch_files},
+                          {"deltas_rebuilt", s.deltas_rebuilt},
                           {"failures", s.failures}};
           out.info["last_error"] = s.last_error;
           return out;

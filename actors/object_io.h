@@ -2,8 +2,9 @@
 // beyond streaming one body, so the edge's I/O threads never block on the
 // disk or burn CPU: block checksums of an object (GET /blocks), the
 // literal blocks between two objects (GET /delta), many small objects in
-// one answer (POST /objects), and the temp files of a batch upload
-// (POST /batch), written and hashed. It owns the caches of recent batches
+// one answer (POST /objects), the new version of a delta upload rebuilt
+// from its base object (POST /upload with X-Delta-Base), and the temp
+// files of a batch upload (POST /batch), written and hashed. It owns the caches of recent batches
 // and deltas (actors/recent_cache.h), so the requests other clients make
 // right after an event are answered from memory.
 //
@@ -35,6 +36,7 @@ using delta_atom = caf::atom_constant<caf::atom("delta")>;
 using objects_atom = caf::atom_constant<caf::atom("objects")>;
 using prepare_atom = caf::atom_constant<caf::atom("prepare")>;
 using remember_atom = caf::atom_constant<caf::atom("remember")>;
+using rebuild_atom = caf::atom_constant<caf::atom("rebuild")>;
 
 // GET /blocks: the checksum of every block of an object.
 struct blocks_answer {
@@ -67,6 +69,26 @@ struct batch_upload {
   std::vector<bool> carries_bytes;
 };
 
+// A delta upload as received: the new version of `size` bytes is the base
+// object with the `literal` blocks replaced by `bytes` (in order).
+struct delta_upload {
+  std::string base_sha256;
+  uint64_t size = 0;
+  uint64_t block_size = 0;
+  std::vector<uint64_t> literal;
+  std::string bytes;
+};
+
+// The rebuilt version in a temp file of the hub (not yet an object), its
+// SHA-256, and how many of its bytes came from the base; or why not
+// (not_found: no such base; invalid: the bytes do not fit the blocks).
+struct rebuilt_delta {
+  outcome result;
+  std::string temp_file;
+  std::string sha256;
+  uint64_t reused_bytes = 0;
+};
+
 // The batch with every upload in its own temp file, hashed
 // (content_sha256, content_size set); or why not (no temp file left).
 struct prepared_batch {
@@ -81,6 +103,7 @@ using object_io_actor = caf::typed_actor<
     caf::replies_to<delta_atom, std::string, std::string>::with<delta_answer>,
     caf::replies_to<objects_atom, std::vector<std::string>>::with<objects_answer>,
     caf::replies_to<prepare_atom, batch_upload>::with<prepared_batch>,
+    caf::replies_to<rebuild_atom, delta_upload>::with<rebuilt_delta>,
     // A delta upload from `from` to `to` was recorded: its literal blocks.
     caf::reacts_to<remember_atom, std::string, std::string, std::vector<uint64_t>>,
     caf::replies_to<inspect_atom>::with<actor_state>>;
@@ -98,3 +121,5 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(syncer::delta_answer)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(syncer::objects_answer)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(syncer::batch_upload)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(syncer::prepared_batch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(syncer::delta_upload)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(syncer::rebuilt_delta)

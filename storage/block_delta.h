@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "actors/rules/block_list.h"
 #include "actors/rules/transfer_policy.h"  // delta_block_size, delta_min_file_size
 #include "storage/sha256.h"
 
@@ -27,8 +28,6 @@ namespace syncer {
 // XXH64 of `data` (seed 0).
 uint64_t block_checksum(const void* data, size_t size);
 
-// Number of blocks of a file of `size` bytes.
-inline uint64_t block_count(uint64_t size, uint64_t block_size) { return (size + block_size - 1) / block_size; }
 
 // Checksums of every block of the file at `path`, read in order. When
 // `stop` becomes true the work ends early (nullopt, "stopped").
@@ -36,33 +35,11 @@ std::optional<std::vector<uint64_t>> file_block_checksums(const std::string& pat
                                                           std::string* error,
                                                           const std::atomic<bool>* stop = nullptr);
 
-// Indexes of the blocks of `now` that the receiver cannot take from
-// `base` at the same index: those whose checksum differs, and all past
-// the end of base.
-std::vector<uint64_t> changed_blocks(const std::vector<uint64_t>& now, const std::vector<uint64_t>& base);
-
 // Blocks of the file `to` whose bytes differ from the file `from` at the
 // same offset (or lie past its end), by direct comparison: the hub holds
 // both versions and needs no checksums.
 std::optional<std::vector<uint64_t>> differing_blocks(const std::string& from, const std::string& to,
                                                       uint64_t block_size, std::string* error);
-
-// Bytes the listed blocks of a `size`-byte file hold (the last block may
-// be short).
-uint64_t literal_bytes(const std::vector<uint64_t>& blocks, uint64_t size, uint64_t block_size);
-
-// A plain decimal count: 1-19 ASCII digits, nothing else (no sign, no
-// spaces), so it always fits in 64 bits. Block lists and delta headers.
-bool parse_decimal(std::string_view text, uint64_t* out);
-
-// "0-3,17,20-21" <-> {0,1,2,3,17,20,21}. Parsing checks the list is
-// strictly increasing and every index is below `count`.
-std::string format_block_list(const std::vector<uint64_t>& blocks);
-std::optional<std::vector<uint64_t>> parse_block_list(std::string_view text, uint64_t count, std::string* error);
-
-// 16 lowercase hex digits per checksum, concatenated (compact in JSON).
-std::string checksums_hex(const std::vector<uint64_t>& sums);
-std::optional<std::vector<uint64_t>> parse_checksums_hex(std::string_view hex);
 
 // Writes a new version of a file from a base file plus the bytes of its
 // literal blocks, which arrive in order through put(); every other block

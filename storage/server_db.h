@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "actors/rules/file_entry.h"
+#include "actors/rules/hub_records.h"  // client_record, conflict_record
 
 namespace SQLite {
 class Database;
@@ -17,23 +18,6 @@ class Statement;
 }  // namespace SQLite
 
 namespace syncer {
-
-struct client_record {
-  std::string id;    // short random hex, the key in version vectors
-  std::string name;
-  int64_t created_ns = 0;
-  int64_t last_seen_ns = 0;
-};
-
-struct conflict_record {
-  int64_t id = 0;
-  std::string path;          // the path both sides edited (winner keeps it)
-  std::string copy_path;     // where the loser's content lives
-  std::string winner_origin; // client ids
-  std::string loser_origin;
-  int64_t detected_ns = 0;
-  bool open = true;          // false once the copy was deleted
-};
 
 class server_db {
  public:

@@ -3,7 +3,7 @@
 
 #include "net/json/reader.h"
 #include "net/json/writer.h"
-#include "storage/block_delta.h"
+#include "actors/rules/block_list.h"
 
 namespace syncer::json {
 using namespace detail;

@@ -261,7 +261,6 @@ void http_session::reject(int status, const std::string& message, bool body_unre
 void http_session::reset() {
   string_parser_.reset();
   file_parser_.reset();
-  delta_parser_.reset();
   header_parser_.reset();
   force_close_ = false;
 }

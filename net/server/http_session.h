@@ -35,7 +35,6 @@
 #include <boost/beast/http.hpp>
 
 #include "actors/file_store.h"
-#include "net/body/delta_file_body.h"
 #include "net/body/hashing_file_body.h"
 #include "net/server/incoming_registry.h"
 #include "net/server/listener.h"
@@ -219,7 +218,6 @@ class http_session : public connection, public std::enable_shared_from_this<http
   std::optional<http::request_parser<http::empty_body>> header_parser_;
   std::optional<http::request_parser<http::string_body>> string_parser_;
   std::optional<http::request_parser<hashing_file_body>> file_parser_;
-  std::optional<http::request_parser<delta_file_body>> delta_parser_;
   unsigned version_ = 11;
   bool keep_alive_ = true;
   bool force_close_ = false;

@@ -21,7 +21,7 @@
 #include "net/server/ask.h"
 #include "net/server/http_session.h"
 #include "net/status_map.h"
-#include "storage/block_delta.h"
+#include "actors/rules/block_list.h"
 
 namespace syncer::edge {
 

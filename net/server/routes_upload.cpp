@@ -18,8 +18,8 @@
 #include "net/server/http_session.h"
 #include "net/server/request_parts.h"
 #include "net/status_map.h"
-#include "storage/block_delta.h"
-#include "storage/sha256.h"
+#include "actors/rules/block_list.h"
+#include "actors/rules/transfer_policy.h"
 
 namespace syncer::edge {
 
@@ -102,63 +102,54 @@ void http_session::start_upload() {
 }
 
 // POST /upload with X-Delta-Base: the body holds only the literal blocks
-// of the new version (X-Delta-Literal, in order); every other block is
-// copied from the base object at the same offset while the body
-// arrives, and the whole result is hashed on the way. X-Sha256 is
-// required: a result that hashes to anything else is refused (422) and
-// the sender sends the whole file.
+// of the new version (X-Delta-Literal, in order), at most the transfer
+// policy's max_delta_bytes; the object-io actor rebuilds the whole new
+// version from the base object and hashes it. X-Sha256 is required: a
+// result that hashes to anything else is refused (422) and the sender
+// sends the whole file.
 void http_session::start_delta_upload() {
   auto& req = header_parser_->get();
-  auto base = std::string(req["X-Delta-Base"]);
-  if (!is_sha256_hex(base)) return reject(400, "X-Delta-Base must be a sha256 (64 lowercase hex digits)");
+  delta_upload d;
+  d.base_sha256 = std::string(req["X-Delta-Base"]);
+  if (!is_sha256_hex(d.base_sha256)) return reject(400, "X-Delta-Base must be a sha256 (64 lowercase hex digits)");
   if (!is_sha256_hex(incoming_.expected_sha256))
     return reject(400, "a delta upload needs X-Sha256: the sha256 of the whole new version");
-  uint64_t block_size = 0, size = 0;
-  if (!parse_decimal(std::string(req["X-Delta-Block-Size"]), &block_size) || block_size < 4096 ||
-      block_size > (16u << 20))
+  if (!parse_decimal(std::string(req["X-Delta-Block-Size"]), &d.block_size) || d.block_size < 4096 ||
+      d.block_size > (16u << 20))
     return reject(400, "X-Delta-Block-Size must be an integer from 4096 to 16777216");
-  if (!parse_decimal(std::string(req["X-Delta-Size"]), &size))
+  if (!parse_decimal(std::string(req["X-Delta-Size"]), &d.size))
     return reject(400, "X-Delta-Size must be the size of the new version in bytes");
-  if (size > server_->hub->max_upload_bytes)
+  if (d.size > server_->hub->max_upload_bytes)
     return reject(413, "upload is larger than the limit of " + std::to_string(server_->hub->max_upload_bytes) +
                            " bytes");
   std::string error;
-  auto literal = parse_block_list(std::string(req["X-Delta-Literal"]), block_count(size, block_size), &error);
+  auto literal = parse_block_list(std::string(req["X-Delta-Literal"]), block_count(d.size, d.block_size), &error);
   if (!literal) return reject(400, "X-Delta-Literal: " + error);
-  auto expected_body = literal_bytes(*literal, size, block_size);
+  auto expected_body = literal_bytes(*literal, d.size, d.block_size);
+  if (expected_body > max_delta_bytes)
+    return reject(413, "a delta carries at most " + std::to_string(max_delta_bytes) + " bytes: send the whole file");
   auto length = header_parser_->content_length();
   if (!length || *length != expected_body)
     return reject(400, "the body of a delta upload must hold exactly the listed blocks (" +
                            std::to_string(expected_body) + " bytes)");
-  auto base_file = server_->object_file(base);
-  struct stat base_stat {};
-  if (::stat(base_file.c_str(), &base_stat) != 0)
-    return reject(404, "the hub does not have the base content " + base + "; send the whole file");
-  temp_file_ = server_->new_temp_file();
-  delta_parser_.emplace(std::move(*header_parser_));
-  delta_parser_->body_limit(expected_body);
-  auto& body = delta_parser_->get().body();
-  auto literal_copy = block_size == delta_block_size ? *literal : std::vector<uint64_t>{};
-  if (!body.writer->open(base_file, temp_file_, size, block_size, std::move(*literal), &error)) {
-    ::unlink(temp_file_.c_str());
-    return reject(500, "cannot start the delta: " + error);
-  }
-  delta_base_ = base;
-  delta_literal_ = literal_copy;
-  read_body(*delta_parser_, [self = shared_from_this(), size](beast::error_code ec, size_t) {
-    auto& body = self->delta_parser_->get().body();
-    std::string error = body.error;
-    bool ok = !ec && body.writer->finish(&error);
-    if (!ok) {
-      ::unlink(self->temp_file_.c_str());
-      if (!error.empty()) return self->reject(400, "delta upload: " + error, !self->delta_parser_->is_done());
-      return self->close();  // the connection broke
-    }
-    self->incoming_.temp_file = self->temp_file_;
-    self->incoming_.content_sha256 = body.writer->sha256();
-    self->incoming_.content_size = size;
-    self->incoming_.reused_bytes = size - body.writer->literal_bytes_received();
-    self->commit(self->incoming_, true);
+  delta_base_ = d.base_sha256;
+  delta_literal_ = d.block_size == delta_block_size ? *literal : std::vector<uint64_t>{};
+  d.literal = std::move(*literal);
+  string_parser_.emplace(std::move(*header_parser_));
+  string_parser_->body_limit(expected_body);
+  read_body(*string_parser_, [self = shared_from_this(), d = std::move(d)](beast::error_code ec, size_t) mutable {
+    if (ec) return self->close();  // the connection broke
+    d.bytes = std::move(self->string_parser_->get().body());
+    ask<rebuilt_delta>(self->server_->system, self->stream_.get_executor(), self->server_->hub->objects,
+                       std::function<void(rebuilt_delta&)>([self, size = d.size](rebuilt_delta& r) {
+                         if (!r.result.ok()) return self->reject(http_status_of(r.result.kind), r.result.message, false);
+                         self->incoming_.temp_file = r.temp_file;
+                         self->incoming_.content_sha256 = r.sha256;
+                         self->incoming_.content_size = size;
+                         self->incoming_.reused_bytes = r.reused_bytes;
+                         self->commit(self->incoming_, true);
+                       }),
+                       self->hub_did_not_answer(), rebuild_atom::value, std::move(d));
   });
 }
 

@@ -34,14 +34,8 @@ FORBIDDEN_SYSTEM = {
     "actors": re.compile(r"^(boost/beast|boost/asio)"),
 }
 KNOWN = {
-    ("net/server/routes_upload.cpp", "storage/block_delta.h"): "the edge rebuilds delta uploads itself",
-    ("net/server/routes_upload.cpp", "storage/sha256.h"): "the edge hashes batch files itself",
-    ("net/server/routes_download.cpp", "storage/block_delta.h"):
-        "the edge checksums /blocks objects and compares objects for /delta itself",
     ("net/client/hub_client.cpp", "storage/block_delta.h"): "the hub client applies deltas to files itself",
-    ("net/json/delta.cpp", "storage/block_delta.h"): "the delta codecs use storage's block-list type",
     ("net/body/hashing_file_body.h", "storage/sha256.h"): "a body type that hashes what it writes",
-    ("net/body/delta_file_body.h", "storage/block_delta.h"): "a body type that rebuilds a delta while it arrives",
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^">]+)[">]')
