@@ -7,6 +7,7 @@
 #include <caf/all.hpp>
 
 #include "actors/log.h"
+#include "storage/device_db.h"
 #include "actors/rules/device_id.h"
 
 namespace syncer {

@@ -18,7 +18,7 @@
 #include <caf/typed_actor.hpp>
 
 #include "actors/messages.h"
-#include "storage/device_db.h"
+#include "actors/rules/device_record.h"
 
 namespace syncer {
 

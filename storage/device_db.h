@@ -12,20 +12,14 @@
 #include <string>
 #include <vector>
 
+#include "actors/rules/device_record.h"
+
 namespace SQLite {
 class Database;
 }
 
 namespace syncer {
 
-struct device_row {
-  std::string id;    // canonical device ID
-  std::string name;  // client_name it registered with ("" before /register)
-  std::string state; // "accepted", "pending", "removed"
-  int64_t first_seen_ns = 0;
-  int64_t last_seen_ns = 0;
-  std::string address;  // peer address of the last connection
-};
 
 class device_db {
  public:

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "actors/device_registry.h"
+#include "actors/rules/device_record.h"
 #include "actors/messages.h"
 
 namespace syncer::json {
