@@ -1,5 +1,7 @@
 #include "actors/file_store.h"
 
+#include "actors/rules/device_binding.h"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -179,6 +181,10 @@ change_result record(store_state& st, const incoming_change& c, const change_res
 std::optional<change_result> prepare(store_state& st, incoming_change& c, std::optional<file_entry>& current) {
   auto& e = c.entry;
   current = st.db->get_file(e.path);
+  if (!c.bound_client.empty() && c.version_given) {
+    auto held = current ? std::optional<version_vector>(current->version) : std::nullopt;
+    if (auto why = foreign_counter_error(held, e.version, c.bound_client)) return refuse(st, error_kind::refused, *why, c);
+  }
   if (e.deleted) {
     if (!current) return refuse(st, error_kind::not_found, "no such file: " + e.path, c);
     e.is_dir = current->is_dir;
@@ -395,6 +401,11 @@ file_store_actor spawn_file_store(caf::actor_system& sys, const file_store_confi
         [self](register_atom, const std::string& name) {
           auto r = self->state.db->register_client(name, now_ns());
           log::info("file-store", "client '" + name + "' has id " + r.id);
+          return r;
+        },
+        [self](register_atom, const std::string& name, const std::string& id) {
+          auto r = self->state.db->register_device_client(id, name, now_ns());
+          log::info("file-store", "device client '" + name + "' has id " + r.id);
           return r;
         },
         [self](client_atom, const std::string& id) {

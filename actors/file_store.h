@@ -22,6 +22,8 @@ namespace syncer {
 using file_store_actor = caf::typed_actor<
     // POST /register: existing record when the name is known.
     caf::replies_to<register_atom, std::string>::with<client_record>,
+    // POST /register of an authenticated device: (name, its client id).
+    caf::replies_to<register_atom, std::string, std::string>::with<client_record>,
     // Is this client id registered? (WebSocket upgrade, X-Client-Id)
     caf::replies_to<client_atom, std::string>::with<std::optional<client_record>>,
     // POST /sync: the client's list -> what each side must send.

@@ -177,6 +177,13 @@ struct hub_address {
   // This client's id, named in POST /sync so the hub knows each client's
   // sync point (tombstone expiry, docs/history.md); empty before registration.
   std::string client_id;
+  // TLS 1.3 to the hub (§9): this device's certificate and key, and who
+  // the hub must be: `server_id` when pinned, else the ID recorded in
+  // `hub_id_file` (written the first time a hub is met; empty = none).
+  bool tls = false;
+  std::string cert_file, key_file;
+  std::string server_id;
+  std::string hub_id_file;
 };
 
 using hub_api_factory = std::function<std::unique_ptr<hub_api>()>;

@@ -118,12 +118,15 @@ struct incoming_change {
   // Delta uploads: bytes of the new version copied from the base object
   // on the hub instead of sent (counted apart from bytes received).
   uint64_t reused_bytes = 0;
+  // Set by the edge when the sender is an authenticated device (TLS): its
+  // client id, the only counter its version vector may advance (§9).
+  std::string bound_client;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, incoming_change& x) {
   return f(caf::meta::type_name("incoming_change"), x.entry, x.temp_file, x.version_given, x.expected_sha256,
-           x.content_sha256, x.content_size, x.reused_bytes);
+           x.content_sha256, x.content_size, x.reused_bytes, x.bound_client);
 }
 
 // One question to the conflict-resolver: what the hub holds for a path

@@ -159,7 +159,9 @@ def counters(client, actor="folder-model"):
 
 
 def hub_counters(server):
-    status, body, _ = harness.request("GET", server.port, "/inspect", timeout=5)
+    # A TLS hub's sync port wants a device certificate: its local admin
+    # endpoint (plain, 127.0.0.1) serves the same /inspect.
+    status, body, _ = harness.request("GET", server.inspect_port(), "/inspect", timeout=5)
     return {a["name"]: a for a in json.loads(body)["actors"]}["file-store"]["counters"]
 
 

@@ -11,18 +11,12 @@
 
 #include "actors/messages.h"
 #include "cli/args.h"
+#include "cli/command_helpers.h"
 #include "cli/config.h"
 
 namespace syncer {
 
-// Prints "syncer COMMAND: MESSAGE" to stderr and returns `code`.
-int fail(const std::string& command, const std::string& message, int code = 1);
-// Parses, or prints help / a usage error. Returns -1 to go on.
-int parse_or_help(const std::string& command, const std::string& synopsis, const std::string& description,
-                  const std::vector<std::string>& args, std::vector<option_spec> specs, bool positional,
-                  parsed_args* out, int usage_code = 2);
-std::optional<client_config> load_client(const std::string& command, const parsed_args& a, int* code,
-                                         int error_code = 1);
+// fail, parse_or_help and load_client: cli/command_helpers.h.
 // "YYYY-MM-DD HH:MM:SS" in local time; "never" for 0.
 std::string format_time_ns(int64_t ns);
 std::vector<std::pair<std::string, std::string>> auth_headers(const std::string& api_key);

@@ -7,9 +7,11 @@
 #include <iostream>
 
 #include "actors/log.h"
+#include "actors/rules/device_id.h"
 #include "actors/rules/path_rules.h"
 #include "cli/args.h"
 #include "cli/check_ignore.h"
+#include "cli/command_helpers.h"
 #include "cli/config.h"
 #include "cli/node_client.h"
 #include "cli/node_server.h"
@@ -21,37 +23,6 @@
 namespace syncer {
 
 namespace fs = std::filesystem;
-
-int fail(const std::string& command, const std::string& message, int code) {
-  std::fprintf(stderr, "syncer %s: %s\n", command.c_str(), message.c_str());
-  return code;
-}
-
-// Parses, or prints help / a usage error. Returns -1 to go on.
-int parse_or_help(const std::string& command, const std::string& synopsis, const std::string& description,
-                  const std::vector<std::string>& args, std::vector<option_spec> specs, bool positional,
-                  parsed_args* out, int usage_code) {
-  specs.push_back({"--help", false, "show this help"});
-  std::string error;
-  auto parsed = parse_args(args, specs, positional, &error);
-  if (!parsed) return fail(command, error + " (see `syncer " + command + " --help`)", usage_code);
-  if (parsed->has("--help")) {
-    std::printf("usage: %s\n\n%s\n\noptions:\n%s", synopsis.c_str(), description.c_str(), format_options(specs).c_str());
-    return 0;
-  }
-  *out = std::move(*parsed);
-  return -1;
-}
-
-std::optional<client_config> load_client(const std::string& command, const parsed_args& a, int* code,
-                                         int error_code) {
-  std::vector<std::string> warnings;
-  std::string error;
-  auto config = load_client_config(a.get("--config", "config.yaml"), &warnings, &error);
-  for (const auto& w : warnings) std::fprintf(stderr, "syncer %s: warning: %s\n", command.c_str(), w.c_str());
-  if (!config) *code = fail(command, error, error_code);
-  return config;
-}
 
 std::string format_time_ns(int64_t ns) {
   if (ns <= 0) return "never";
@@ -162,13 +133,15 @@ int command_init(const std::vector<std::string>& args) {
   parsed_args a;
   int rc = parse_or_help("init",
                          "syncer init --name NAME --sync-dir DIR [--server-host H] [--server-port P] [--api-key K] "
-                         "[--config config.yaml] [--force]",
+                         "[--server-id ID] [--tls auto|on|off] [--config config.yaml] [--force]",
                          "Writes a client config and creates the sync folder.", args,
                          {{"--name", true, "client name (unique per machine)"},
                           {"--sync-dir", true, "folder to keep in sync"},
                           {"--server-host", true, "hub address (default localhost)"},
                           {"--server-port", true, "hub port (default 8000)"},
-                          {"--api-key", true, "API key sent as a Bearer token"},
+                          {"--api-key", true, "API key sent as a Bearer token (with TLS: pairs this device)"},
+                          {"--server-id", true, "the hub's device ID to pin (`syncer id` on the hub; implies TLS)"},
+                          {"--tls", true, "auto (default), on or off"},
                           {"--config", true, "where to write the config (default ./config.yaml)"},
                           {"--force", false, "overwrite an existing config"}},
                          false, &a);
@@ -194,6 +167,14 @@ int command_init(const std::vector<std::string>& args) {
     return fail("init", "--server-port must be a number between 1 and 65535", 2);
   }
   c.api_key = a.get("--api-key");
+  if (a.has("--server-id")) {
+    std::string why;
+    auto id = parse_device_id(a.get("--server-id"), &why);
+    if (!id) return fail("init", "--server-id is not a device ID: " + why, 2);
+    c.server_id = *id;
+  }
+  c.tls = a.get("--tls", "auto");
+  if (c.tls != "auto" && c.tls != "on" && c.tls != "off") return fail("init", "--tls must be auto, on or off", 2);
   c.ignore_patterns = {".git", "__pycache__", "*.tmp", "*.log"};
   auto config_dir = fs::absolute(file).parent_path();
   fs::create_directories(config_dir, ec);
@@ -221,7 +202,19 @@ int command_status(const std::vector<std::string>& args) {
   auto c = load_client("status", a, &code);
   if (!c) return code;
 
-  auto health = http_request(c->server_host, c->server_port, "GET", "/health", "", {}, 2000);
+  // /health over TLS when the client would use it; the hub is checked
+  // against the pinned or recorded ID, but status records nothing.
+  hub_address hub{c->server_host, c->server_port, ""};
+  std::string recorded_hub;
+  std::ifstream(c->sync_directory + "/.syncer/hub_id") >> recorded_hub;
+  hub.tls = client_tls_enabled(*c, recorded_hub);
+  hub.cert_file = c->sync_directory + "/.syncer/cert.pem";
+  hub.key_file = c->sync_directory + "/.syncer/key.pem";
+  hub.server_id = c->server_id;
+  if (!recorded_hub.empty()) hub.hub_id_file = c->sync_directory + "/.syncer/hub_id";
+  auto health = hub.tls && !fs::exists(hub.key_file)
+                    ? simple_response{0, "", "this client has no device identity yet (`syncer id` makes it)"}
+                    : http_request(c->server_host, c->server_port, "GET", "/health", "", {}, 2000, &hub);
   bool reachable = health.status == 200;
   std::string client_id;
   int64_t last_sync = 0;

@@ -21,5 +21,7 @@ int command_restore(const std::vector<std::string>& args);
 int command_gc(const std::vector<std::string>& args);
 // syncer status --url: the hub's store sizes.
 int hub_store_status(const std::string& url, bool as_json);
+int command_id(const std::vector<std::string>& args);       // device_commands.cpp
+int command_devices(const std::vector<std::string>& args);  // device_commands.cpp
 
 }  // namespace syncer

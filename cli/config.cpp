@@ -1,8 +1,16 @@
 #include "cli/config.h"
 
+#include "actors/rules/device_id.h"
 #include "actors/rules/duration.h"
 #include "actors/rules/path_rules.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -92,6 +100,26 @@ bool read_string_list(const YAML::Node& root, const char* key, const std::string
   return true;
 }
 
+// Key `tls`: auto, on or off (YAML reads bare on/off as booleans).
+bool read_tls_mode(const YAML::Node& root, const std::string& file, std::string* out, std::string* error) {
+  auto node = root["tls"];
+  if (!node || node.IsNull()) return true;
+  std::string v = node.IsScalar() ? node.Scalar() : "";
+  for (auto& ch : v) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (v == "true" || v == "yes") v = "on";
+  if (v == "false" || v == "no") v = "off";
+  if (v != "auto" && v != "on" && v != "off") {
+    *error = "key 'tls' in " + file + " must be auto, on or off";
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
+bool is_loopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
 void warn_unknown(const YAML::Node& root, const std::set<std::string>& known, const std::string& file,
                   std::vector<std::string>* warnings) {
   for (const auto& kv : root) {
@@ -103,6 +131,18 @@ void warn_unknown(const YAML::Node& root, const std::set<std::string>& known, co
 }
 
 }  // namespace
+
+bool server_tls_enabled(const server_config& c) {
+  if (c.tls == "on") return true;
+  if (c.tls == "off") return false;
+  return !is_loopback(c.host);
+}
+
+bool client_tls_enabled(const client_config& c, const std::string& recorded_hub_id) {
+  if (c.tls == "on") return true;
+  if (c.tls == "off") return false;
+  return !is_loopback(c.server_host) || !c.server_id.empty() || !recorded_hub_id.empty();
+}
 
 std::optional<client_config> load_client_config(const std::string& file, std::vector<std::string>* warnings,
                                                 std::string* error) {
@@ -133,6 +173,19 @@ std::optional<client_config> load_client_config(const std::string& file, std::ve
   }
   if (!read_scalar(*root, "delete_guard", abs_file, &c.delete_guard, false, "true or false", error))
     return std::nullopt;
+  if (!read_tls_mode(*root, abs_file, &c.tls, error)) return std::nullopt;
+  std::string server_id;
+  if (!read_scalar(*root, "server_id", abs_file, &server_id, false, "a device ID or null", error))
+    return std::nullopt;
+  if (!server_id.empty()) {
+    std::string why;
+    auto id = parse_device_id(server_id, &why);
+    if (!id) {
+      *error = "key 'server_id' in " + abs_file + " is not a device ID: " + why;
+      return std::nullopt;
+    }
+    c.server_id = *id;
+  }
   if (c.client_name.empty()) {
     *error = "key 'client_name' in " + abs_file + " must not be empty";
     return std::nullopt;
@@ -147,7 +200,7 @@ std::optional<client_config> load_client_config(const std::string& file, std::ve
   }
   c.sync_directory = absolute_from(sync_dir, fs::path(abs_file).parent_path());
   warn_unknown(*root, {"client_name", "sync_directory", "server_host", "server_port", "ignore_patterns", "api_key",
-                "rescan_interval", "delete_guard"},
+                "rescan_interval", "delete_guard", "server_id", "tls"},
                abs_file, warnings);
   return c;
 }
@@ -238,9 +291,29 @@ std::optional<server_config> load_server_config(const std::string& file, std::ve
     return std::nullopt;
   }
   if (!read_retention(*root, abs_file, &c, warnings, error)) return std::nullopt;
+  if (!read_tls_mode(*root, abs_file, &c.tls, error)) return std::nullopt;
+  if (!read_scalar(*root, "auto_accept", abs_file, &c.auto_accept, false, "true or false", error) ||
+      !read_scalar(*root, "max_auth_failures", abs_file, &c.max_auth_failures, false, "a positive integer", error))
+    return std::nullopt;
+  std::string body_timeout;
+  if (!read_scalar(*root, "body_timeout", abs_file, &body_timeout, false, "a duration such as 60s", error))
+    return std::nullopt;
+  if (!body_timeout.empty()) {
+    auto ns = parse_duration_ns(body_timeout);
+    if (!ns || *ns < 1'000'000'000) {
+      *error = "key 'body_timeout' in " + abs_file + " must be a duration of at least 1s, such as 60s";
+      return std::nullopt;
+    }
+    c.body_timeout_ns = *ns;
+  }
+  if (c.max_auth_failures < 1) {
+    *error = "key 'max_auth_failures' in " + abs_file + " must be at least 1";
+    return std::nullopt;
+  }
   if (!data_dir.empty()) c.data_dir = absolute_from(data_dir, fs::path(abs_file).parent_path());
   warn_unknown(*root, {"host", "port", "data_dir", "api_keys", "max_upload_bytes", "max_json_bytes", "io_threads",
-                "max_connections", "max_connections_per_address", "retention"},
+                "max_connections", "max_connections_per_address", "tls", "auto_accept", "body_timeout",
+                "max_auth_failures", "retention"},
                abs_file, warnings);
   return c;
 }
@@ -276,16 +349,24 @@ bool write_client_config(const client_config& c, const std::string& file, std::s
     out << YAML::Null;
   else
     emit_string(out, c.api_key);
+  if (!c.server_id.empty()) out << YAML::Key << "server_id" << YAML::Value << c.server_id;
+  if (c.tls != "auto") out << YAML::Key << "tls" << YAML::Value << YAML::DoubleQuoted << c.tls;
   out << YAML::EndMap;
-  std::ofstream f(file, std::ios::trunc);
-  if (!f) {
-    *error = "cannot write " + file;
-    return false;
+  // The file may hold an API key: mode 0600 from its creation on (an
+  // existing file keeps its owner but loses other bits).
+  std::string text = std::string(out.c_str()) + "\n";
+  int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  bool ok = fd >= 0 && ::fchmod(fd, 0600) == 0;
+  size_t done = 0;
+  while (ok && done < text.size()) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    ok = n > 0;
+    if (ok) done += static_cast<size_t>(n);
   }
-  f << out.c_str() << "\n";
-  f.close();
-  if (!f) {
-    *error = "cannot write " + file;
+  if (fd >= 0 && ::close(fd) != 0) ok = false;
+  if (!ok) {
+    *error = "cannot write " + file + ": " + std::strerror(errno);
     return false;
   }
   return true;

@@ -24,6 +24,12 @@ struct client_config {
   int64_t rescan_interval_ns = 3'600'000'000'000;
   // Mass-delete guard (key delete_guard: true/false; on by default).
   bool delete_guard = true;
+  // The hub's device ID to pin (key server_id, §9), canonical; empty =
+  // trust the first hub met and record it in .syncer/hub_id.
+  std::string server_id;
+  // TLS to the hub (key tls): "on", "off", or "auto" (default): on unless
+  // server_host is loopback and no server_id is pinned or recorded.
+  std::string tls = "auto";
 };
 
 struct server_config {
@@ -39,7 +45,22 @@ struct server_config {
   // retention: {policy, keep, max_age, trash, sync_log, interval} (docs/history.md)
   retention_policy retention;
   int64_t janitor_interval_ns = 3600LL * 1'000'000'000;  // 0 = only on demand (syncer gc)
+  // TLS on the sync port (key tls): "auto" (default: on unless the hub
+  // listens on loopback only), "on", "off".
+  std::string tls = "auto";
+  bool auto_accept = false;  // accept new devices without `syncer devices accept`
+  // A request body must keep arriving: at most this long without a byte
+  // (key body_timeout, a duration; slowloris bodies).
+  int64_t body_timeout_ns = 60'000'000'000;
+  // Failed authentications (bad API key) from one address before its
+  // requests are refused with 429 for a while (key max_auth_failures).
+  uint64_t max_auth_failures = 30;
 };
+
+// Whether the hub's sync port speaks TLS for this configuration.
+bool server_tls_enabled(const server_config& c);
+// Whether a client speaks TLS to its hub (`recorded_hub_id`: .syncer/hub_id, may be empty).
+bool client_tls_enabled(const client_config& c, const std::string& recorded_hub_id);
 
 // Warnings (unknown keys) are appended to `warnings`.
 std::optional<client_config> load_client_config(const std::string& file, std::vector<std::string>* warnings,

@@ -25,6 +25,8 @@ commands:
   history       every retained version of a file or folder (--deleted: the trash)
   restore       bring a version back, everywhere or into a local path (--to)
   gc            run the hub's janitor now (retention)
+  id            this node's device ID (its certificate's fingerprint)
+  devices       on the hub: list, accept or remove devices
 
 Run `syncer <command> --help` for the options of a command.
 )";
@@ -59,6 +61,8 @@ int main(int argc, char** argv) {
     if (command == "history") return syncer::command_history(args);
     if (command == "restore") return syncer::command_restore(args);
     if (command == "gc") return syncer::command_gc(args);
+    if (command == "id") return syncer::command_id(args);
+    if (command == "devices") return syncer::command_devices(args);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "syncer %s: %s\n", command.c_str(), e.what());
     return 1;

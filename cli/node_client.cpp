@@ -13,6 +13,7 @@
 #include "actors/folder_model.h"
 #include "actors/prefetcher.h"
 #include "actors/log.h"
+#include "actors/rules/device_id.h"
 #include "actors/rules/ignore.h"
 #include "storage/ignore_files.h"
 #include "net/client/event_stream.h"
@@ -20,6 +21,7 @@
 #include "net/http_server.h"
 #include "cli/shutdown.h"
 #include "storage/client_index.h"
+#include "storage/device_identity.h"
 
 namespace syncer {
 namespace {
@@ -46,11 +48,15 @@ bool wait_for_signal(int ms) {
 // The id this client has in version vectors: kept in the index, so a
 // restart (even offline) keeps it; otherwise asked from the hub, retrying
 // with backoff until it answers or we are told to stop.
+// With TLS the hub binds the id to this device's certificate
+// (`device_client`): an id kept from plain HTTP is registered anew.
 std::optional<std::string> obtain_client_id(client_index& index, const client_config& config, hub_api& hub,
-                                           bool* refused) {
+                                           const std::string& device_client, bool* refused) {
   auto stored = index.get_meta("client_id");
   auto stored_name = index.get_meta("client_name");
-  if (stored && !stored->empty() && stored_name == config.client_name) return stored;
+  if (stored && !stored->empty() && stored_name == config.client_name &&
+      (device_client.empty() || *stored == device_client))
+    return stored;
   int backoff_ms = 100;
   for (;;) {
     std::string id;
@@ -61,9 +67,11 @@ std::optional<std::string> obtain_client_id(client_index& index, const client_co
       log::info("client", "registered as '" + config.client_name + "' with id " + id);
       return id;
     }
+    // A wrong API key, or a hub that is not the one this client trusts
+    // (pinned or recorded ID, net/client/hub_tls.h): no retry cures either.
     if (reply.kind == error_kind::unauthorized) {
       *refused = true;
-      log::error("client", "the hub refused our API key: " + reply.error);
+      log::error("client", "cannot sync with the hub: " + reply.error);
       return std::nullopt;
     }
     log::warn("client", "cannot register with the hub at " + config.server_host + ":" +
@@ -129,10 +137,27 @@ int run_client_node(const client_config& config, bool verbose) {
     log::error("client", error);
     return 1;
   }
-  hub_address address{config.server_host, config.server_port, config.api_key, ""};
+  auto identity = load_or_create_identity(config.sync_directory + "/.syncer", &error);
+  if (!identity) {
+    log::error("client", error);
+    return 1;
+  }
+  log::info("client", "device ID " + identity->device_id);
+  hub_address address{config.server_host, config.server_port, config.api_key};
+  address.hub_id_file = config.sync_directory + "/.syncer/hub_id";
+  std::string recorded_hub;
+  std::ifstream(address.hub_id_file) >> recorded_hub;
+  address.tls = client_tls_enabled(config, recorded_hub);
+  address.cert_file = identity->cert_file;
+  address.key_file = identity->key_file;
+  address.server_id = config.server_id;
+  if (!address.tls && !config.api_key.empty() && config.server_host != "localhost" &&
+      config.server_host.rfind("127.", 0) != 0)
+    log::warn("client", "the API key crosses the network in clear (tls: off)");
   auto registration_hub = make_hub_client(address);
   bool refused = false;
-  auto client_id = obtain_client_id(*index, config, *registration_hub, &refused);
+  auto client_id = obtain_client_id(*index, config, *registration_hub,
+                                    address.tls ? device_client_id(identity->device_id) : std::string(), &refused);
   if (!client_id) return refused ? 1 : 0;  // refused, or stopped while waiting for the hub
   address.client_id = *client_id;
   auto hub_factory = [address] { return make_hub_client(address); };

@@ -11,11 +11,14 @@
 
 #include "actors/client_registry.h"
 #include "actors/conflict_resolver.h"
+#include "actors/device_registry.h"
 #include "actors/file_store.h"
 #include "actors/janitor.h"
 #include "actors/log.h"
 #include "net/http_server.h"
+#include "cli/admin_files.h"
 #include "cli/shutdown.h"
+#include "storage/device_identity.h"
 
 namespace syncer {
 
@@ -52,6 +55,14 @@ int run_server_node(const server_config& config, bool verbose) {
     log::error("server", "cannot create data dir " + config.data_dir + ": " + ec.message());
     return 1;
   }
+  std::string id_error;
+  auto identity = load_or_create_identity(config.data_dir, &id_error);
+  if (!identity) {
+    log::error("server", id_error);
+    return 1;
+  }
+  log::info("server", "device ID " + identity->device_id);
+  bool tls = server_tls_enabled(config);
   caf::actor_system_config cfg;
   cfg.set("scheduler.max-threads", 2);
   // Workers sleep on a condition variable when idle. CAF's default
@@ -63,12 +74,15 @@ int run_server_node(const server_config& config, bool verbose) {
   auto resolver = spawn_conflict_resolver(system);
   auto registry = spawn_client_registry(system);
   file_store_actor store;
+  device_registry_actor devices;
   try {
     store = spawn_file_store(system, file_store_config{config.data_dir, config.retention}, resolver, registry);
+    devices = spawn_device_registry(system, config.data_dir + "/devices.db", config.auto_accept);
   } catch (const std::exception& e) {
     log::error("server", e.what());
-    caf::anon_send_exit(resolver, caf::exit_reason::user_shutdown);
-    caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
+    for (auto h : {caf::actor_cast<caf::actor>(store), caf::actor_cast<caf::actor>(resolver),
+                   caf::actor_cast<caf::actor>(registry)})
+      if (h) caf::anon_send_exit(h, caf::exit_reason::user_shutdown);
     return 1;
   }
   auto objects = spawn_object_io(system, object_io_config{config.data_dir});
@@ -79,7 +93,7 @@ int run_server_node(const server_config& config, bool verbose) {
   auto stop_actors = [&] {
     for (auto h : {caf::actor_cast<caf::actor>(janitor), caf::actor_cast<caf::actor>(store),
                    caf::actor_cast<caf::actor>(resolver), caf::actor_cast<caf::actor>(registry),
-                   caf::actor_cast<caf::actor>(objects)})
+                   caf::actor_cast<caf::actor>(objects), caf::actor_cast<caf::actor>(devices)})
       caf::anon_send_exit(h, caf::exit_reason::user_shutdown);
   };
 
@@ -88,7 +102,8 @@ int run_server_node(const server_config& config, bool verbose) {
                                        {"conflict-resolver", caf::actor_cast<caf::actor>(resolver)},
                                        {"file-store", caf::actor_cast<caf::actor>(store)},
                                        {"object-io", caf::actor_cast<caf::actor>(objects)},
-                                       {"janitor", caf::actor_cast<caf::actor>(janitor)}});
+                                       {"janitor", caf::actor_cast<caf::actor>(janitor)},
+                                       {"device-registry", caf::actor_cast<caf::actor>(devices)}});
   hub_edge_config edge;
   edge.store = store;
   edge.registry = registry;
@@ -101,8 +116,17 @@ int run_server_node(const server_config& config, bool verbose) {
   edge.api_keys = config.api_keys;
   edge.max_connections = config.max_connections;
   edge.max_connections_per_address = config.max_connections_per_address;
+  edge.devices = devices;
+  edge.body_timeout_ns = config.body_timeout_ns;
+  edge.max_auth_failures = config.max_auth_failures;
   server.enable_hub(edge);
   std::string error;
+  if (tls && !server.enable_tls(identity->cert_file, identity->key_file, &error)) {
+    log::error("server", error);
+    stop_actors();
+    system.await_all_actors_done();
+    exit_after_shutdown(1);
+  }
   auto port = server.start(config.host, config.port, config.io_threads, &error);
   if (!port) {
     log::error("server", error);
@@ -111,8 +135,20 @@ int run_server_node(const server_config& config, bool verbose) {
     system.await_all_actors_done();
     exit_after_shutdown(1);
   }
-  log::info("server", "listening on http://" + config.host + ":" + std::to_string(*port) + " (data dir " +
-                          config.data_dir + (config.api_keys.empty() ? ", no API keys" : ", API keys required") + ")");
+  log::info("server", std::string("listening on ") + (tls ? "https://" : "http://") + config.host + ":" +
+                          std::to_string(*port) + " (data dir " + config.data_dir +
+                          (tls ? ", TLS 1.3, accepted devices only" : ", plain HTTP") +
+                          (config.auto_accept ? ", auto_accept" : "") +
+                          (config.api_keys.empty() ? ", no API keys" : tls ? ", API keys pair devices" : ", API keys required") + ")");
+  // The local admin endpoint (syncer devices, syncer inspect --data-dir).
+  std::string token = admin_token(config.data_dir, &error);
+  auto admin_port = token.empty() ? std::nullopt : server.start_hub_admin(0, token, &error);
+  if (admin_port) {
+    write_admin_port(config.data_dir, *admin_port);
+    log::info("server", "admin endpoint on http://127.0.0.1:" + std::to_string(*admin_port) + " (syncer devices)");
+  } else {
+    log::warn("server", "no admin endpoint: " + error);
+  }
   int sig = 0;
   sigwait(&signals, &sig);
   log::info("server", std::string("received ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") + "; shutting down");
@@ -124,6 +160,7 @@ int run_server_node(const server_config& config, bool verbose) {
     exit_after_shutdown(0);
   }).detach();
   server.stop();
+  remove_admin_port(config.data_dir);
   stop_actors();
   system.await_all_actors_done();
   log::info("server", "stopped");

@@ -14,6 +14,7 @@
 #include <caf/fwd.hpp>
 
 #include "actors/client_registry.h"
+#include "actors/device_registry.h"
 #include "actors/file_store.h"
 #include "actors/janitor.h"
 #include "actors/object_io.h"
@@ -34,6 +35,14 @@ struct hub_edge_config {
   // peer address; a connection over either is closed at once.
   size_t max_connections = 1024;
   size_t max_connections_per_address = 512;
+  // Devices (§9): who may use the sync port when it speaks TLS.
+  device_registry_actor devices;
+  // A request body that stops arriving for this long closes its
+  // connection (slowloris bodies); counted per read, not per body.
+  int64_t body_timeout_ns = 60'000'000'000;
+  // Failed authentications from one address within a minute before that
+  // address is answered 429 for a minute.
+  uint64_t max_auth_failures = 30;
 };
 
 class http_server {
@@ -54,6 +63,13 @@ class http_server {
   std::optional<uint16_t> start_admin(const std::string& host, uint16_t port, std::string* error) {
     return start(host, port, 1, error);
   }
+  // TLS 1.3 with client certificates on the port start() opens (hub,
+  // §9): it then speaks TLS only. false + one sentence on failure.
+  bool enable_tls(const std::string& cert_file, const std::string& key_file, std::string* error);
+  // The hub's local admin endpoint (plain HTTP on 127.0.0.1, after
+  // start()): /health, /inspect and /devices for `syncer devices`, the
+  // latter only with `token` as a Bearer key. Returns the bound port.
+  std::optional<uint16_t> start_hub_admin(uint16_t port, std::string token, std::string* error);
   // Stops accepting, closes every connection, joins the I/O threads.
   void stop();
 

@@ -29,6 +29,10 @@ error_kind error_kind_of_http(int status) {
   switch (status) {
     case 400: return error_kind::invalid;
     case 401: return error_kind::unauthorized;
+    // Not sent by the hub: the hub client's own "not the hub this client
+    // trusts" (net/client/hub_tls.h), which no retry will cure.
+    case 495: return error_kind::unauthorized;
+    case 429: return error_kind::unavailable;  // the failed-auth throttle: later
     case 403: return error_kind::refused;
     case 404: return error_kind::not_found;
     case 409: return error_kind::stale;

@@ -1,5 +1,7 @@
 #include "storage/server_db.h"
 
+#include <SQLiteCpp/Transaction.h>
+
 #include <optional>
 
 #include <random>
@@ -18,7 +20,7 @@ using detail::entry_from_row;
 
 const char* schema = R"sql(
 CREATE TABLE IF NOT EXISTS clients (
-  id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, created_ns INTEGER NOT NULL, last_seen_ns INTEGER NOT NULL);
+  id TEXT PRIMARY KEY, name TEXT NOT NULL, created_ns INTEGER NOT NULL, last_seen_ns INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS files (
   path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
   version TEXT NOT NULL, deleted INTEGER NOT NULL, is_dir INTEGER NOT NULL, origin TEXT NOT NULL,
@@ -67,6 +69,27 @@ server_db::~server_db() = default;
 std::unique_ptr<server_db> server_db::open(const std::string& file, std::string* error) {
   auto db = detail::open_wal_database(file, schema, "database", 16384, error);
   if (!db) return nullptr;
+  try {
+    // Migration (issue 13): client names were unique; two devices may now
+    // share a name, so a clients table from before loses the constraint
+    // (SQLite cannot drop one: the table is rebuilt in one transaction).
+    std::string clients_sql;
+    {  // finished before the table is dropped (an open statement locks it)
+      SQLite::Statement q(*db, "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'clients'");
+      if (q.executeStep()) clients_sql = q.getColumn(0).getString();
+    }
+    if (clients_sql.find("UNIQUE") != std::string::npos) {
+      SQLite::Transaction t(*db);
+      db->exec("CREATE TABLE clients_v2 (id TEXT PRIMARY KEY, name TEXT NOT NULL, created_ns INTEGER NOT NULL, "
+               "last_seen_ns INTEGER NOT NULL); INSERT INTO clients_v2 SELECT id, name, created_ns, last_seen_ns "
+               "FROM clients; DROP TABLE clients; ALTER TABLE clients_v2 RENAME TO clients;");
+      t.commit();
+    }
+    db->exec("CREATE INDEX IF NOT EXISTS clients_by_name ON clients(name)");
+  } catch (const std::exception& e) {
+    *error = "cannot migrate the clients table of " + file + ": " + e.what();
+    return nullptr;
+  }
   return std::unique_ptr<server_db>(new server_db(std::move(db)));
 }
 
@@ -75,6 +98,27 @@ client_record server_db::register_client(const std::string& name, int64_t now) {
   find.bind(1, name);
   if (find.executeStep()) return client_from_row(find);
   client_record r{random_client_id(), name, now, now};
+  SQLite::Statement insert(*db_, "INSERT INTO clients (id, name, created_ns, last_seen_ns) VALUES (?, ?, ?, ?)");
+  insert.bind(1, r.id);
+  insert.bind(2, r.name);
+  insert.bind(3, r.created_ns);
+  insert.bind(4, r.last_seen_ns);
+  insert.exec();
+  return r;
+}
+
+client_record server_db::register_device_client(const std::string& id, const std::string& name, int64_t now) {
+  if (auto known = find_client(id)) {
+    if (known->name != name) {
+      SQLite::Statement rename(*db_, "UPDATE clients SET name = ? WHERE id = ?");
+      rename.bind(1, name);
+      rename.bind(2, id);
+      rename.exec();
+      known->name = name;
+    }
+    return *known;
+  }
+  client_record r{id, name, now, now};
   SQLite::Statement insert(*db_, "INSERT INTO clients (id, name, created_ns, last_seen_ns) VALUES (?, ?, ?, ?)");
   insert.bind(1, r.id);
   insert.bind(2, r.name);

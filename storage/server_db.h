@@ -40,6 +40,9 @@ class server_db {
 
   // Returns the existing record when `name` is already registered.
   client_record register_client(const std::string& name, int64_t now_ns);
+  // A device's client (TLS, §9): the id comes from its certificate, so two
+  // devices with one name are two clients; a new name renames it.
+  client_record register_device_client(const std::string& id, const std::string& name, int64_t now_ns);
   std::optional<client_record> find_client(const std::string& id);
   std::vector<client_record> list_clients();
   void touch_client(const std::string& id, int64_t now_ns);

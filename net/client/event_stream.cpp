@@ -12,7 +12,9 @@
 
 #include "actors/log.h"
 #include "actors/rules/path_rules.h"
+#include "net/client/hub_tls.h"
 #include "net/json.h"
+#include "net/tls/edge_stream.h"
 
 namespace syncer {
 
@@ -28,7 +30,7 @@ struct event_stream::impl : std::enable_shared_from_this<event_stream::impl> {
   asio::io_context io;
   asio::steady_timer retry_timer{io};
   tcp::resolver resolver{io};
-  std::unique_ptr<websocket::stream<beast::tcp_stream>> ws;
+  std::unique_ptr<websocket::stream<edge::edge_stream>> ws;
   beast::flat_buffer buffer;
   std::thread thread;
   std::atomic<bool> is_connected{false};
@@ -37,17 +39,42 @@ struct event_stream::impl : std::enable_shared_from_this<event_stream::impl> {
 
   void connect() {
     if (stopping) return;
-    ws = std::make_unique<websocket::stream<beast::tcp_stream>>(io);
+    ws.reset();
     resolver.async_resolve(address.host, std::to_string(address.port),
                            [self = shared_from_this()](beast::error_code ec, tcp::resolver::results_type results) {
                              if (ec) return self->failed("cannot resolve hub: " + ec.message());
-                             auto& layer = beast::get_lowest_layer(*self->ws);
-                             layer.expires_after(std::chrono::seconds(3));
-                             layer.async_connect(results, [self](beast::error_code ec, const tcp::endpoint&) {
+                             auto tcp_stream = std::make_shared<beast::tcp_stream>(self->io);
+                             tcp_stream->expires_after(std::chrono::seconds(3));
+                             tcp_stream->async_connect(results, [self, tcp_stream](beast::error_code ec,
+                                                                                   const tcp::endpoint&) {
                                if (ec) return self->failed("cannot reach hub: " + ec.message());
-                               self->handshake();
+                               if (!self->address.tls) {
+                                 self->ws = std::make_unique<websocket::stream<edge::edge_stream>>(
+                                     edge::edge_stream(std::move(*tcp_stream)));
+                                 return self->handshake();
+                               }
+                               self->tls_handshake(std::move(*tcp_stream));
                              });
                            });
+  }
+
+  // TLS first (WebSocket over TLS: the next layer's handshake, then the upgrade).
+  void tls_handshake(beast::tcp_stream&& tcp_stream) {
+    std::string error;
+    auto ctx = edge::client_tls_context(address, &error);
+    if (!ctx) return failed(error);
+    auto tls = std::make_shared<std::unique_ptr<edge::tls_stream>>(
+        std::make_unique<edge::tls_stream>(std::move(tcp_stream), *ctx));
+    (*tls)->async_handshake(boost::asio::ssl::stream_base::client, [self = shared_from_this(), tls](beast::error_code ec) {
+      if (ec) return self->failed("TLS handshake failed: " + ec.message());
+      std::string why;
+      if (!edge::check_hub_identity((*tls)->native_handle(), self->address, &why)) {
+        log::error("event-stream", why);  // said every time: this is not a network hiccup
+        return self->failed(why);
+      }
+      self->ws = std::make_unique<websocket::stream<edge::edge_stream>>(edge::edge_stream(std::move(*tls)));
+      self->handshake();
+    });
   }
 
   void handshake() {

@@ -5,6 +5,7 @@
 #include <boost/asio/connect.hpp>
 
 #include "net/body/hashing_file_body.h"
+#include "net/client/hub_tls.h"
 
 namespace syncer::edge {
 
@@ -23,17 +24,45 @@ bool hub_connection::connect(raw_reply* r) {
     r->error = "cannot resolve hub " + address_.host + ": " + ec.message();
     return false;
   }
-  stream_.emplace(io_);
-  stream_->expires_after(connect_timeout);
-  stream_->async_connect(endpoints, [&](beast::error_code e, const tcp::endpoint&) { ec = e; });
+  beast::tcp_stream tcp(io_);
+  tcp.expires_after(connect_timeout);
+  tcp.async_connect(endpoints, [&](beast::error_code e, const tcp::endpoint&) { ec = e; });
   run();
   if (ec) {
-    stream_.reset();
     r->status = 0;
     r->error = "cannot reach the hub at " + address_.host + ":" + std::to_string(address_.port) + ": " + ec.message();
     return false;
   }
-  stream_->socket().set_option(tcp::no_delay(true), ec);
+  tcp.socket().set_option(tcp::no_delay(true), ec);
+  if (!address_.tls) {
+    stream_.emplace(std::move(tcp));
+    return true;
+  }
+  std::string error;
+  auto ctx = client_tls_context(address_, &error);
+  if (!ctx) {
+    r->status = hub_identity_refused;
+    r->error = error;
+    return false;
+  }
+  auto tls = std::make_unique<tls_stream>(std::move(tcp), *ctx);
+  // In TLS 1.3 the handshake succeeds even when the hub will refuse this
+  // certificate: the refusal (403 from the device gate) comes with the first answer.
+  tls->async_handshake(boost::asio::ssl::stream_base::client, [&](beast::error_code e) { ec = e; });
+  run();
+  if (ec) {
+    r->status = 0;
+    r->error = "TLS handshake with the hub at " + address_.host + ":" + std::to_string(address_.port) +
+               " failed: " + ec.message() + " (does the hub have tls: on?)";
+    return false;
+  }
+  if (!check_hub_identity(tls->native_handle(), address_, &error)) {
+    r->status = hub_identity_refused;
+    r->error = error;
+    return false;
+  }
+  beast::get_lowest_layer(*tls).expires_never();
+  stream_.emplace(std::move(tls));
   return true;
 }
 

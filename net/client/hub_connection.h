@@ -6,7 +6,9 @@
 // error drops the connection and answers status 0 with one sentence.
 // Bodies are sent from the caller's memory (span) and answers read whole
 // into a string, except fetch(), which streams a body into a file and
-// hashes it on the way. Pulls in Beast.
+// hashes it on the way. With address.tls the connection is TLS 1.3 with
+// this device's certificate, and a hub other than the trusted one is
+// refused (status hub_identity_refused, hub_tls.h). Pulls in Beast.
 #pragma once
 
 #include <algorithm>
@@ -24,6 +26,7 @@
 
 #include "actors/hub_api.h"
 #include "net/body/body_limit.h"
+#include "net/tls/edge_stream.h"
 
 namespace syncer::edge {
 
@@ -112,7 +115,7 @@ class hub_connection {
 
   hub_address address_;
   asio::io_context io_;
-  std::optional<beast::tcp_stream> stream_;
+  std::optional<edge_stream> stream_;  // plain or TLS (address_.tls)
   beast::flat_buffer buffer_;
 };
 

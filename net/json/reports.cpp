@@ -101,6 +101,33 @@ std::optional<std::vector<conflict_record>> parse_conflicts(std::string_view bod
   return out;
 }
 
+std::optional<std::vector<device_row>> parse_devices(std::string_view body, bool single, std::string* error) {
+  dom::object obj;
+  if (!root_object(body, &obj, error)) return std::nullopt;
+  auto read_one = [](dom::object d) {
+    device_row r;
+    read_string(d, "id", &r.id, false, nullptr);
+    read_string(d, "name", &r.name, false, nullptr);
+    read_string(d, "state", &r.state, false, nullptr);
+    read_int(d, "first_seen_ns", &r.first_seen_ns, false, nullptr);
+    read_int(d, "last_seen_ns", &r.last_seen_ns, false, nullptr);
+    read_string(d, "address", &r.address, false, nullptr);
+    return r;
+  };
+  if (single) return std::vector<device_row>{read_one(obj)};
+  dom::array arr;
+  if (obj["devices"].get(arr)) {
+    fail(error, "missing field 'devices'");
+    return std::nullopt;
+  }
+  std::vector<device_row> out;
+  for (auto item : arr) {
+    dom::object d;
+    if (!item.get(d)) out.push_back(read_one(d));
+  }
+  return out;
+}
+
 std::string parse_error_message(std::string_view body) {
   dom::object obj;
   std::string err;

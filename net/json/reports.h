@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "actors/rules/device_record.h"
 #include "actors/messages.h"
 
 namespace syncer::json {
@@ -18,6 +19,9 @@ std::string conflicts_json(const std::vector<conflict_record>& conflicts);
 
 std::optional<std::vector<actor_state>> parse_actor_states(std::string_view body, std::string* error);
 std::optional<std::vector<conflict_record>> parse_conflicts(std::string_view body, std::string* error);
+// GET /devices of the hub's admin endpoint ({"devices": [...]}); one device
+// ({"id", ...}) when `single`.
+std::optional<std::vector<device_row>> parse_devices(std::string_view body, bool single, std::string* error);
 // {"error": "..."} -> message (or the raw body when not that shape).
 std::string parse_error_message(std::string_view body);
 

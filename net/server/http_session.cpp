@@ -2,6 +2,9 @@
 
 #include <cstring>
 
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/websocket.hpp>
@@ -16,7 +19,38 @@
 
 namespace syncer::edge {
 
+namespace {
+// Key comparison in constant time: both sides are hashed first, so
+// neither the position of the first differing byte nor the key's length
+// shows in the time taken; every configured key is compared.
+bool key_matches(const std::vector<std::string>& keys, const std::string& given) {
+  unsigned char given_hash[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(given.data()), given.size(), given_hash);
+  bool any = false;
+  for (const auto& k : keys) {
+    unsigned char key_hash[SHA256_DIGEST_LENGTH];
+    SHA256(reinterpret_cast<const unsigned char*>(k.data()), k.size(), key_hash);
+    any |= !k.empty() && CRYPTO_memcmp(key_hash, given_hash, sizeof key_hash) == 0;
+  }
+  return any;
+}
+// The token of a "Bearer TOKEN" header ("" when it is not one).
+std::string bearer(const std::string& header) {
+  const std::string prefix = "Bearer ";
+  return header.compare(0, prefix.size(), prefix) == 0 ? header.substr(prefix.size()) : std::string();
+}
+}  // namespace
+
+
+http_session::http_session(server_ptr server, edge_stream&& stream, bool admin)
+    : server_(std::move(server)), stream_(std::move(stream)), admin_(admin) {
+  beast::error_code ec;
+  auto peer = stream_.socket().remote_endpoint(ec);
+  if (!ec) address_ = peer.address().to_string();
+}
+
 void http_session::shut() {
+  if (!stream_.valid()) return;  // handed to a WebSocket session
   asio::post(stream_.get_executor(), [self = shared_from_this()] { self->close(); });
 }
 
@@ -53,9 +87,46 @@ void http_session::on_header(beast::error_code ec) {
   query_ = parts.query;
   method_ = req.method();
 
-  if (path_ != "/health" && !authorized(req)) return reject(401, "missing or invalid API key");
+  admit();
+}
+
+void http_session::admit() {
+  auto& req = header_parser_->get();
+  if (path_ == "/health") return dispatch();
+  if (int wait = server_->auth_blocked(address_))
+    return reject(429, "too many failed authentications from " + address_ + "; try again in " + std::to_string(wait) +
+                           " s");
+  if (admin_) {
+    // The admin endpoint's device commands need the token of the data dir.
+    if (path_.compare(0, 8, "/devices") == 0 && !server_->admin_token.empty() &&
+        !key_matches({server_->admin_token}, bearer(std::string(req[http::field::authorization])))) {
+      server_->auth_failed(address_);
+      return reject(401, "missing or invalid admin token (syncer devices reads it from the hub's data dir)");
+    }
+    return dispatch();
+  }
+  if (stream_.is_tls()) {
+    // Devices (§9): a key is optional (a pairing secret at /register), but a wrong one is a failure.
+    if (server_->hub && !server_->hub->api_keys.empty() && req.find(http::field::authorization) != req.end() &&
+        !has_valid_key(std::string(req[http::field::authorization]))) {
+      server_->auth_failed(address_);
+      return reject(401, "invalid API key");
+    }
+    return gate_device();
+  }
+  if (!authorized(req)) {
+    // Only a key that was presented and is wrong counts as a guess; a
+    // client that forgot its key is not throttled.
+    if (req.find(http::field::authorization) != req.end()) server_->auth_failed(address_);
+    return reject(401, "missing or invalid API key");
+  }
+  dispatch();
+}
+
+void http_session::dispatch() {
+  auto& req = header_parser_->get();
   if (websocket::is_upgrade(req)) return upgrade();
-  if (server_->hub && method_ == http::verb::post && path_ == "/upload") return start_upload();
+  if (server_->hub && !admin_ && method_ == http::verb::post && path_ == "/upload") return start_upload();
   // Every other request has at most a JSON body.
   string_parser_.emplace(std::move(*header_parser_));
   uint64_t limit = server_->hub ? server_->hub->max_json_bytes : 1 << 20;
@@ -72,15 +143,16 @@ void http_session::on_header(beast::error_code ec) {
   });
 }
 
+
+bool http_session::has_valid_key(const std::string& authorization) const {
+  if (!server_->hub || server_->hub->api_keys.empty()) return false;
+  auto key = bearer(authorization);
+  return !key.empty() && key_matches(server_->hub->api_keys, key);
+}
+
 bool http_session::authorized(const http::request<http::empty_body>& req) const {
   if (!server_->hub || server_->hub->api_keys.empty()) return true;
-  auto header = std::string(req[http::field::authorization]);
-  const std::string prefix = "Bearer ";
-  if (header.compare(0, prefix.size(), prefix) != 0) return false;
-  auto key = header.substr(prefix.size());
-  for (const auto& k : server_->hub->api_keys)
-    if (!k.empty() && k == key) return true;
-  return false;
+  return has_valid_key(std::string(req[http::field::authorization]));
 }
 
 // Decoded, normalised sync path from a URL suffix or a query value.
@@ -113,6 +185,10 @@ void http_session::route() {
   if (p == "/inspect") {
     if (method_ != http::verb::get) return reject(405, "use GET");
     return inspect();
+  }
+  if (admin_) {
+    if (p == "/devices" || is("/devices/")) return on_devices();
+    return reject(404, "no such endpoint on the admin port: " + p);
   }
   if (!server_->hub) return reject(404, "no such endpoint: " + p);
   // Each route checks its method and answers (routes_*.cpp).
@@ -148,6 +224,8 @@ void http_session::upgrade() {
   if (path_.compare(0, 4, "/ws/") != 0) return reject(404, "no WebSocket endpoint at " + path_);
   auto id = percent_decode(path_.substr(4)).value_or("");
   if (!valid_client_id(id)) return reject(400, "invalid client id");
+  if (stream_.is_tls() && id != own_client_id())
+    return reject(403, "the WebSocket of client " + id + " is not this device's (" + own_client_id() + ")");
   bool batch = query_.count("batch") && query_["batch"] != "0" && query_["batch"] != "false";
   auto self = shared_from_this();
   ask<std::optional<client_record>>(
@@ -155,8 +233,9 @@ void http_session::upgrade() {
       std::function<void(std::optional<client_record>&)>([self, id, batch](std::optional<client_record>& c) {
         if (!c) return self->reject(404, "unknown client id '" + id + "'; register first", true);
         if (self->server_->stopping) return self->close();
-        auto ws = std::make_shared<ws_session>(self->server_, self->stream_.release_socket(), id, batch);
+        auto ws = std::make_shared<ws_session>(self->server_, std::move(self->stream_), id, batch);
         ws->slot = self->slot;  // the connection keeps its place in the limits
+        ws->device_id = self->device_id;
         self->server_->track(ws);
         ws->start(self->header_parser_->release());
       }),
@@ -208,6 +287,7 @@ void http_session::drain_next(uint64_t drained) {
 }
 
 void http_session::close() {
+  if (!stream_.valid()) return;
   beast::error_code ec;
   stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
   stream_.socket().close(ec);

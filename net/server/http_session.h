@@ -13,6 +13,10 @@
 //   routes_upload.cpp    /upload (whole and delta), /link, PUT /dirs, DELETE /files, /batch
 //   routes_download.cpp  /download, /incoming, /blocks, /delta, /objects
 //   routes_history.cpp   /history, /version, /restore, /gc, /store
+//   routes_devices.cpp   the device gate (TLS, §9) and the admin endpoint's /devices
+// The stream is plain TCP or TLS (net/tls/edge_stream.h); on TLS every
+// request but GET /health comes from a device the hub has accepted
+// (device_id is its certificate's ID), which speaks only for itself.
 // Pulls in Beast.
 #pragma once
 
@@ -35,6 +39,7 @@
 #include "net/body/hashing_file_body.h"
 #include "net/server/incoming_registry.h"
 #include "net/server/listener.h"
+#include "net/tls/edge_stream.h"
 
 namespace syncer::edge {
 
@@ -43,7 +48,8 @@ namespace http = beast::http;
 
 class http_session : public connection, public std::enable_shared_from_this<http_session> {
  public:
-  http_session(server_ptr server, tcp::socket&& socket) : server_(std::move(server)), stream_(std::move(socket)) {}
+  // `admin`: a connection of the hub's local admin listener.
+  http_session(server_ptr server, edge_stream&& stream, bool admin);
 
   void shut() override;
   void run();
@@ -64,16 +70,58 @@ class http_session : public connection, public std::enable_shared_from_this<http
   void read_body(Parser& parser, Handler handler) {
     if (!parser.is_done()) buffer_.reserve(256 * 1024);
     if (!beast::iequals(parser.get()[http::field::expect], "100-continue") || parser.is_done())
-      return http::async_read(stream_, buffer_, parser, std::move(handler));
+      return read_body_part(parser, std::move(handler), 0);
     auto interim = std::make_shared<http::response<http::empty_body>>(http::status::continue_, version_);
     http::async_write(stream_, *interim,
                       [self = shared_from_this(), interim, &parser, handler](beast::error_code ec, size_t) mutable {
                         if (ec) return self->close();
-                        http::async_read(self->stream_, self->buffer_, parser, std::move(handler));
+                        self->read_body_part(parser, std::move(handler), 0);
                       });
   }
+  // The body in parts, each with the body time-out: a body may take as
+  // long as it needs while bytes keep coming, but one that stops (a
+  // slowloris body) is closed after body_timeout without a byte.
+  template <class Parser, class Handler>
+  void read_body_part(Parser& parser, Handler handler, size_t total) {
+    if (parser.is_done()) {
+      stream_.expires_never();
+      return handler(beast::error_code{}, total);
+    }
+    stream_.expires_after(body_timeout());
+    http::async_read_some(stream_, buffer_, parser,
+                          [self = shared_from_this(), &parser, handler, total](beast::error_code ec, size_t n) mutable {
+                            if (ec) {
+                              self->stream_.expires_never();
+                              return handler(ec, total + n);
+                            }
+                            self->read_body_part(parser, std::move(handler), total + n);
+                          });
+  }
+  std::chrono::nanoseconds body_timeout() const {
+    return std::chrono::nanoseconds(server_->hub ? server_->hub->body_timeout_ns : 60'000'000'000);
+  }
 
+  // A valid API key came with the request (always true when none is configured).
   bool authorized(const http::request<http::empty_body>& req) const;
+  // An API key is configured and this request carries a valid one.
+  bool has_valid_key(const std::string& authorization) const;
+  // After the header: auth, the device gate, then the body and the route.
+  void admit();
+  void dispatch();
+
+  // ---- routes_devices.cpp
+  // TLS: the state of this connection's device (asked once, again after
+  // any device was accepted, paired or removed), then dispatch() or 403.
+  void gate_device();
+  void on_device_state();
+  // The client id bound to this connection's device (empty on plain HTTP).
+  std::string own_client_id() const;
+  // Sets `c`'s origin to the device's client id (after X-Client-Id was checked).
+  void bind_to_device(incoming_change* c) const;
+  // POST /register from a device: pairing (API key or auto_accept), then its client.
+  void register_device(const std::string& name);
+  // Admin endpoint: GET /devices, POST /devices/accept|remove {"device": ID_OR_NAME}.
+  void on_devices();
   // Decoded, normalised sync path from a URL suffix or a query value
   // (answers 400 and returns nullopt when it is not one).
   std::optional<std::string> sync_path(const std::string& raw, bool encoded);
@@ -172,7 +220,11 @@ class http_session : public connection, public std::enable_shared_from_this<http
   static constexpr size_t max_batch_changes = 10000;
 
   server_ptr server_;
-  beast::tcp_stream stream_;
+  edge_stream stream_;
+  bool admin_ = false;
+  std::string address_;  // the peer's IP address
+  std::optional<device_row> device_;  // this connection's device, when asked
+  uint64_t device_generation_ = 0;    // server_->device_generation when it was asked
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::empty_body>> header_parser_;
   std::optional<http::request_parser<http::string_body>> string_parser_;

@@ -12,6 +12,8 @@
 
 #include "net/server/http_session.h"
 #include "net/server/listener.h"
+#include "net/server/tls_accept.h"
+#include "net/tls/tls_context.h"
 
 namespace syncer {
 
@@ -47,18 +49,30 @@ std::shared_ptr<void> http_server::impl::take_slot(const std::string& address) {
   return token;
 }
 
-void http_server::impl::accept() {
-  acceptor.async_accept(asio::make_strand(io), [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+namespace {
+
+// One accept loop: `admin` connections (the hub's local admin listener)
+// are plain HTTP; the sync port's start with a TLS handshake when TLS is on.
+void accept_on(const std::shared_ptr<http_server::impl>& server, tcp::acceptor& acceptor, bool admin) {
+  acceptor.async_accept(asio::make_strand(server->io), [self = server, &acceptor, admin](beast::error_code ec,
+                                                                                         tcp::socket socket) {
     if (self->stopping) return;
     if (ec) {
       // EMFILE, ENFILE, ENOBUFS...: accepting again at once would spin.
       // Back off 10 ms doubling to 1 s; the connections already open go on.
       if (ec == asio::error::operation_aborted) return;
       int shift = std::min(self->accept_failures++, 7);
-      self->accept_timer.expires_after(std::chrono::milliseconds(std::min(1000, 10 << shift)));
-      self->accept_timer.async_wait([self](beast::error_code wait_ec) {
-        if (!wait_ec && !self->stopping) self->accept();
-      });
+      auto delay = std::chrono::milliseconds(std::min(1000, 10 << shift));
+      auto again = [self, &acceptor, admin](beast::error_code wait_ec) {
+        if (!wait_ec && !self->stopping) accept_on(self, acceptor, admin);
+      };
+      if (!admin) {  // stop() cancels this one
+        self->accept_timer.expires_after(delay);
+        self->accept_timer.async_wait(again);
+      } else {
+        auto timer = std::make_shared<asio::steady_timer>(self->io, delay);
+        timer->async_wait([timer, again](beast::error_code e) { again(e); });
+      }
       return;
     }
     self->accept_failures = 0;
@@ -70,12 +84,64 @@ void http_server::impl::accept() {
       socket.close(addr_ec);  // over a limit: closed before anything is read
     } else {
       socket.set_option(tcp::no_delay(true), ec);
-      auto session = std::make_shared<edge::http_session>(self, std::move(socket));
-      session->slot = std::move(slot);
-      session->run();
+      if (!admin && self->tls) {
+        edge::start_tls_session(self, std::move(socket), std::move(slot));
+      } else {
+        auto session = std::make_shared<edge::http_session>(self, edge::edge_stream(beast::tcp_stream(std::move(socket))),
+                                                            admin);
+        session->slot = std::move(slot);
+        session->run();
+      }
     }
-    self->accept();
+    accept_on(self, acceptor, admin);
   });
+}
+
+}  // namespace
+
+void http_server::impl::accept() { accept_on(shared_from_this(), acceptor, false); }
+void http_server::impl::accept_admin() { accept_on(shared_from_this(), admin_acceptor, true); }
+
+void http_server::impl::close_device(const std::string& device_id) {
+  std::vector<std::shared_ptr<edge::connection>> doomed;
+  {
+    std::lock_guard<std::mutex> lock(connections_mutex);
+    for (auto& w : connections)
+      if (auto c = w.lock(); c && c->device_id == device_id) doomed.push_back(std::move(c));
+  }
+  for (auto& c : doomed) c->shut();
+}
+
+int http_server::impl::auth_blocked(const std::string& address) {
+  std::lock_guard<std::mutex> lock(auth_mutex);
+  auto it = failed_auth.find(address);
+  if (it == failed_auth.end()) return 0;
+  auto now = std::chrono::steady_clock::now();
+  if (it->second.blocked_until > now)
+    return static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(it->second.blocked_until - now).count()) + 1;
+  return 0;
+}
+
+void http_server::impl::auth_failed(const std::string& address) {
+  std::lock_guard<std::mutex> lock(auth_mutex);
+  auto now = std::chrono::steady_clock::now();
+  // Forget addresses quiet for a minute, so the map stays small.
+  if (failed_auth.size() > 4096)
+    for (auto it = failed_auth.begin(); it != failed_auth.end();)
+      it = now - it->second.window_start > std::chrono::minutes(1) && it->second.blocked_until < now
+               ? failed_auth.erase(it)
+               : std::next(it);
+  auto& f = failed_auth[address];
+  if (now - f.window_start > std::chrono::minutes(1)) {
+    f.window_start = now;
+    f.count = 0;
+  }
+  uint64_t limit = hub ? hub->max_auth_failures : 30;
+  if (++f.count >= limit) {
+    f.blocked_until = now + std::chrono::minutes(1);
+    f.count = 0;
+    f.window_start = now;
+  }
 }
 
 http_server::http_server(caf::actor_system& system) : impl_(std::make_shared<impl>(system)) {}
@@ -92,6 +158,33 @@ void http_server::enable_hub(hub_edge_config config) {
   impl_->max_connections_per_address = std::max<size_t>(1, config.max_connections_per_address);
   impl_->temp_prefix = config.upload_temp_dir + "/edge-" + std::to_string(::getpid()) + "-";
   impl_->hub = std::move(config);
+}
+
+bool http_server::enable_tls(const std::string& cert_file, const std::string& key_file, std::string* error) {
+  impl_->tls = edge::make_tls_context(true, cert_file, key_file, error);
+  return impl_->tls != nullptr;
+}
+
+std::optional<uint16_t> http_server::start_hub_admin(uint16_t port, std::string token, std::string* error) {
+  try {
+    impl_->admin_token = std::move(token);
+    tcp::endpoint endpoint{asio::ip::make_address("127.0.0.1"), port};
+    beast::error_code ec;
+    impl_->admin_acceptor.open(endpoint.protocol());
+    impl_->admin_acceptor.set_option(asio::socket_base::reuse_address(true));
+    impl_->admin_acceptor.bind(endpoint, ec);
+    if (ec) {
+      if (error) *error = "cannot listen on 127.0.0.1:" + std::to_string(port) + ": " + ec.message();
+      return std::nullopt;
+    }
+    impl_->admin_acceptor.listen();
+    auto bound = impl_->admin_acceptor.local_endpoint().port();
+    asio::post(impl_->io, [s = impl_] { s->accept_admin(); });
+    return bound;
+  } catch (const std::exception& e) {
+    if (error) *error = std::string("cannot open the admin endpoint: ") + e.what();
+    return std::nullopt;
+  }
 }
 
 std::optional<uint16_t> http_server::start(const std::string& host, uint16_t port, int threads, std::string* error) {
@@ -132,6 +225,7 @@ void http_server::stop() {
   asio::post(impl_->io, [s = impl_] {
     beast::error_code ec;
     s->acceptor.close(ec);
+    s->admin_acceptor.close(ec);
     s->accept_timer.cancel();
   });
   // Closed connections finish their handlers with an error and the I/O

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <algorithm>
+#include <chrono>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -29,6 +30,10 @@
 #include "net/http_server.h"
 #include "net/server/incoming_registry.h"
 
+namespace boost::asio::ssl {
+class context;
+}
+
 namespace syncer {
 
 namespace edge {
@@ -44,6 +49,14 @@ struct connection {
   // The connection's place in the edge limits: released when the last
   // session holding it (HTTP, then WebSocket after an upgrade) ends.
   std::shared_ptr<void> slot;
+  // The device ID of the peer's certificate (TLS), else empty.
+  std::string device_id;
+};
+
+// Failed authentications of one peer address (the throttle).
+struct auth_failures {
+  uint64_t count = 0;
+  std::chrono::steady_clock::time_point window_start, blocked_until;
 };
 
 }  // namespace edge
@@ -99,6 +112,27 @@ struct http_server::impl : std::enable_shared_from_this<http_server::impl> {
   std::shared_ptr<void> take_slot(const std::string& address);
 
   void accept();
+
+  // TLS (hub, §9): set by enable_tls; every connection of `acceptor` then
+  // starts with a TLS handshake (tls_accept.cpp).
+  std::shared_ptr<boost::asio::ssl::context> tls;
+  std::atomic<uint64_t> tls_handshake_failures{0};
+  // The hub's local admin listener (plain, 127.0.0.1) and its token.
+  edge::tcp::acceptor admin_acceptor{io};
+  std::string admin_token;
+  void accept_admin();
+  // Bumped whenever a device is accepted, paired or removed: sessions that
+  // cached their device's state ask again.
+  std::atomic<uint64_t> device_generation{0};
+  // Closes every open connection of a device (it was removed).
+  void close_device(const std::string& device_id);
+
+  // Failed-auth throttle per peer address (max_auth_failures a minute).
+  std::mutex auth_mutex;
+  std::unordered_map<std::string, edge::auth_failures> failed_auth;
+  // Seconds the address must wait, 0 when it may try.
+  int auth_blocked(const std::string& address);
+  void auth_failed(const std::string& address);
 
   void track(const std::shared_ptr<edge::connection>& c) {
     std::lock_guard<std::mutex> lock(connections_mutex);

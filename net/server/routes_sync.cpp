@@ -26,6 +26,7 @@ void http_session::on_register() {
   // The name ends up inside file names (conflict copies): one path
   // component's rules, or nothing is recorded.
   if (auto why = client_name_error(*name)) return reject(400, "invalid client_name: " + *why);
+  if (stream_.is_tls()) return register_device(*name);  // the id comes from the certificate
   return ask<client_record>(server_->system, stream_.get_executor(), server_->hub->store,
                             std::function<void(client_record&)>([self](client_record& r) {
                               self->send_json(200, "{\"client_id\":" + json::quote(r.id) + "}");

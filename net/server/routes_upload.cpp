@@ -32,6 +32,7 @@ bool http_session::change_headers(const Req& req, incoming_change* c) {
     return false;
   }
   c->entry.origin = id;
+  bind_to_device(c);
   auto mtime = std::string(req["X-Mtime"]);
   if (!mtime.empty()) {
     try {
@@ -306,6 +307,7 @@ void http_session::batch(http::request<http::string_body>& req) {
     incoming_change c;
     c.entry = change.meta;
     c.entry.origin = defaults.entry.origin;
+    c.bound_client = defaults.bound_client;
     c.entry.sequence = 0;
     c.version_given = !change.meta.version.empty();
     switch (change.op) {

@@ -21,6 +21,7 @@
 
 #include "actors/client_registry.h"
 #include "net/server/listener.h"
+#include "net/tls/edge_stream.h"
 
 namespace syncer::edge {
 
@@ -33,10 +34,10 @@ class ws_session : public connection, public std::enable_shared_from_this<ws_ses
   // `batch`: the client asked for ?batch=1, so what is queued while a
   // write is under way leaves as one {"type":"batch"} message (one send,
   // one read and one parse on the client instead of one per file).
-  ws_session(server_ptr server, tcp::socket&& socket, std::string client_id, bool batch)
+  ws_session(server_ptr server, edge_stream&& stream, std::string client_id, bool batch)
       : server_(std::move(server)),
         registry_(server_->hub->registry),
-        ws_(std::move(socket)),
+        ws_(std::move(stream)),
         client_id_(std::move(client_id)),
         batch_(batch) {}
 
@@ -61,7 +62,7 @@ class ws_session : public connection, public std::enable_shared_from_this<ws_ses
 
   server_ptr server_;
   client_registry_actor registry_;
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<edge_stream> ws_;  // plain or TLS
   std::string client_id_;
   beast::flat_buffer buffer_;
   std::deque<std::pair<std::string, bool>> queue_;  // text, is an event

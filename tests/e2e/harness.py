@@ -11,12 +11,17 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
 import time
 
 SYNCER = None
+# SYNCER_E2E_TLS=1 runs every hub of a test with `tls: on` and
+# `auto_accept: true` and every client with `tls: on` (test_tls_suite.py
+# runs a subset of the suite this way).
+TLS = os.environ.get("SYNCER_E2E_TLS") == "1"
 _processes = []
 _workdirs = []
 _failed = False
@@ -102,32 +107,89 @@ class Process:
             return None
 
 
+def tls_context(cert=None, key=None):
+    """A TLS 1.3 client context that accepts the hub's self-signed
+    certificate (tests check the hub's ID themselves) and presents `cert`."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    if cert:
+        ctx.load_cert_chain(cert, key)
+    return ctx
+
+
+def syncer_id(*args):
+    """`syncer id ARGS`: the device ID printed."""
+    r = subprocess.run([SYNCER, "id", *args], capture_output=True, timeout=30)
+    if r.returncode != 0:
+        raise AssertionError(f"syncer id failed: {r.stderr.decode(errors='replace')}")
+    return r.stdout.decode().strip()
+
+
+def _read_int(path):
+    try:
+        with open(path) as f:
+            return int(f.read().strip())
+    except (OSError, ValueError):
+        return None
+
+
 class Server(Process):
-    def __init__(self, base, port=None, config=None, data_dir=None, extra=()):
+    def __init__(self, base, port=None, config=None, data_dir=None, extra=(), tls=None, auto_accept=None,
+                 log_name="server.log"):
+        """`tls`: run with `tls: on` (default: the harness's TLS mode);
+        `auto_accept`: accept new devices (default: on in TLS mode)."""
         self.base = base
         self.port = port or free_port()
         self.data_dir = data_dir or os.path.join(base, "server-data")
+        self.tls = TLS if tls is None else tls
+        auto_accept = TLS if auto_accept is None else auto_accept
         args = [SYNCER, "node", "--role", "server", "--host", "127.0.0.1", "--port", str(self.port),
                 "--data-dir", self.data_dir, *extra]
+        if self.tls:
+            config = (config or "") + "\ntls: on\n" + ("auto_accept: true\n" if auto_accept else "")
         if config:
-            path = os.path.join(base, "server.yaml")
+            path = os.path.join(base, "server.yaml" if log_name == "server.log" else log_name + ".yaml")
             with open(path, "w") as f:
                 f.write(config)
             args += ["--config", path]
-        super().__init__(args, os.path.join(base, "server.log"))
+        super().__init__(args, os.path.join(base, log_name))
         wait_until(lambda: self.health() or not self.alive(), 20, what="server health")
         if not self.alive():
             raise AssertionError("server exited at start:\n" + self.tail())
 
     def health(self):
         try:
-            status, _, _ = request("GET", self.port, "/health", timeout=1)
+            status, _, _ = request("GET", self.port, "/health", timeout=1,
+                                   tls=tls_context() if self.tls else None)
             return status == 200
         except OSError:
             return False
 
     def url(self):
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
+
+    def device_id(self):
+        return syncer_id("--data-dir", self.data_dir)
+
+    def inspect_port(self):
+        """Where plain GET /inspect answers: the sync port, or with TLS the
+        hub's local admin endpoint."""
+        if not self.tls:
+            return self.port
+        return wait_until(lambda: _read_int(os.path.join(self.data_dir, "admin.port")), 10, what="admin.port")
+
+    def devices(self, *args, check=True):
+        """`syncer devices ARGS --data-dir` of this hub: (exit code, stdout, stderr)."""
+        r = subprocess.run([SYNCER, "devices", *args, "--data-dir", self.data_dir], capture_output=True, timeout=30)
+        if check and r.returncode != 0:
+            raise AssertionError(f"syncer devices {' '.join(args)} failed: {r.stderr.decode(errors='replace')}")
+        return r.returncode, r.stdout.decode(errors="replace"), r.stderr.decode(errors="replace")
+
+    def device_list(self):
+        _, out, _ = self.devices("--json")
+        return json.loads(out)["devices"]
 
 
 def as_user(user, group=None):
@@ -152,14 +214,15 @@ def chown_tree(path, user, group=None):
 
 class Client(Process):
     def __init__(self, base, name, server_port, sync_dir=None, patterns=None, api_key=None, start=True,
-                 run_as=None, run_group=None):
+                 run_as=None, run_group=None, tls=None, server_id=None, config_name=None):
         """`run_as` (a user name; `run_group` its group, default the
         user's own): the daemon runs as that user via setpriv, and the
         sync folder and config are chowned to it after `syncer init`."""
         self.base = base
         self.name = name
         self.dir = sync_dir or os.path.join(base, name)
-        self.config = os.path.join(base, f"{name}.yaml")
+        self.config = os.path.join(base, f"{config_name or name}.yaml")
+        self.tls = TLS if tls is None else tls
         self.run_as = run_as
         self.run_group = run_group
         if not os.path.exists(self.config):
@@ -167,6 +230,10 @@ class Client(Process):
                     "--server-port", str(server_port), "--config", self.config]
             if api_key:
                 args += ["--api-key", api_key]
+            if self.tls:
+                args += ["--tls", "on"]
+            if server_id:
+                args += ["--server-id", server_id]
             subprocess.run(args, check=True, capture_output=True)
             if patterns is not None:
                 with open(self.config) as f:
@@ -178,7 +245,7 @@ class Client(Process):
             if run_as is not None:
                 chown_tree(self.dir, run_as, run_group)
                 chown_tree(self.config, run_as, run_group)
-        self.log_path = os.path.join(base, f"{name}.log")
+        self.log_path = os.path.join(base, f"{config_name or name}.log")
         self.proc = None
         if start:
             self.start()
@@ -189,6 +256,15 @@ class Client(Process):
         wait_until(lambda: self.admin_port() or not self.alive(), 20, what=f"client {self.name} to start")
         if not self.alive():
             raise AssertionError(f"client {self.name} exited at start:\n" + self.tail())
+
+    def device_id(self):
+        return syncer_id("--config", self.config)
+
+    def tls_context(self):
+        """A TLS context presenting this client's certificate (its identity)."""
+        self.device_id()  # makes the identity when there is none yet
+        d = os.path.join(self.dir, ".syncer")
+        return tls_context(os.path.join(d, "cert.pem"), os.path.join(d, "key.pem"))
 
     def admin_port(self):
         try:
@@ -292,9 +368,13 @@ def wait_converged(clients, timeout=30, expected=None):
     return last["trees"][0]
 
 
-def request(method, port, target, body=None, headers=None, timeout=30):
-    """One HTTP request on a fresh connection: (status, body bytes, headers)."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+def request(method, port, target, body=None, headers=None, timeout=30, tls=None):
+    """One HTTP request on a fresh connection: (status, body bytes, headers);
+    over TLS with `tls` (an ssl.SSLContext, see tls_context)."""
+    if tls is not None:
+        conn = http.client.HTTPSConnection("127.0.0.1", port, timeout=timeout, context=tls)
+    else:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
         if isinstance(body, str):
             body = body.encode()
@@ -306,9 +386,9 @@ def request(method, port, target, body=None, headers=None, timeout=30):
         conn.close()
 
 
-def json_request(method, port, target, obj=None, headers=None):
+def json_request(method, port, target, obj=None, headers=None, tls=None):
     body = json.dumps(obj) if obj is not None else None
-    status, data, hdrs = request(method, port, target, body, headers)
+    status, data, hdrs = request(method, port, target, body, headers, tls=tls)
     try:
         parsed = json.loads(data) if data else None
     except ValueError:
