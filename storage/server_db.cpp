@@ -93,17 +93,23 @@ std::unique_ptr<server_db> server_db::open(const std::string& file, std::string*
   return std::unique_ptr<server_db>(new server_db(std::move(db)));
 }
 
-client_record server_db::register_client(const std::string& name, int64_t now) {
-  SQLite::Statement find(*db_, "SELECT id, name, created_ns, last_seen_ns FROM clients WHERE name = ?");
-  find.bind(1, name);
-  if (find.executeStep()) return client_from_row(find);
-  client_record r{random_client_id(), name, now, now};
-  SQLite::Statement insert(*db_, "INSERT INTO clients (id, name, created_ns, last_seen_ns) VALUES (?, ?, ?, ?)");
+namespace {
+void insert_client(SQLite::Database& db, const client_record& r) {
+  SQLite::Statement insert(db, "INSERT INTO clients (id, name, created_ns, last_seen_ns) VALUES (?, ?, ?, ?)");
   insert.bind(1, r.id);
   insert.bind(2, r.name);
   insert.bind(3, r.created_ns);
   insert.bind(4, r.last_seen_ns);
   insert.exec();
+}
+}  // namespace
+
+client_record server_db::register_client(const std::string& name, int64_t now) {
+  SQLite::Statement find(*db_, "SELECT id, name, created_ns, last_seen_ns FROM clients WHERE name = ?");
+  find.bind(1, name);
+  if (find.executeStep()) return client_from_row(find);
+  client_record r{random_client_id(), name, now, now};
+  insert_client(*db_, r);
   return r;
 }
 
@@ -119,12 +125,7 @@ client_record server_db::register_device_client(const std::string& id, const std
     return *known;
   }
   client_record r{id, name, now, now};
-  SQLite::Statement insert(*db_, "INSERT INTO clients (id, name, created_ns, last_seen_ns) VALUES (?, ?, ?, ?)");
-  insert.bind(1, r.id);
-  insert.bind(2, r.name);
-  insert.bind(3, r.created_ns);
-  insert.bind(4, r.last_seen_ns);
-  insert.exec();
+  insert_client(*db_, r);
   return r;
 }
 
