@@ -78,13 +78,6 @@ change_result refuse(store_state& st, error_kind why, const std::string& message
   return r;
 }
 
-// A storage error that is a full disk or quota (storage_full): the client
-// retries later. The object store reports strerror text.
-bool storage_full(const std::string& error) {
-  return error.find(std::strerror(ENOSPC)) != std::string::npos ||
-         error.find(std::strerror(EDQUOT)) != std::string::npos || error.find("database or disk is full") != std::string::npos;
-}
-
 std::string client_name_of(store_state& st, const std::string& id) {
   if (id.empty()) return "unknown";
   if (auto c = st.db->find_client(id)) return c->name;
@@ -251,7 +244,7 @@ std::vector<change_result> apply_all(self_ptr self, std::vector<incoming_change>
   for (size_t k = 0; k < errors.size(); ++k)
     if (!errors[k].empty()) {
       auto i = object_owner[k];
-      results[i] = refuse(st, storage_full(errors[k]) ? error_kind::storage_full : error_kind::failed, "cannot store object: " + errors[k], changes[i]);
+      results[i] = refuse(st, storage_error_kind(errors[k]), "cannot store object: " + errors[k], changes[i]);
       done[i] = true;
     }
   std::vector<hub_event> events;
@@ -269,7 +262,7 @@ std::vector<change_result> apply_all(self_ptr self, std::vector<incoming_change>
     }
     events.clear();
     auto* sql = dynamic_cast<const SQLite::Exception*>(&ex);
-    bool full = sql && (sql->getErrorCode() == SQLITE_FULL || storage_full(ex.what()));
+    bool full = sql && (sql->getErrorCode() == SQLITE_FULL || storage_error_kind(ex.what()) == error_kind::storage_full);
     for (size_t i = 0; i < changes.size(); ++i)
       if (!done[i]) {
         changes[i].temp_file.clear();  // the object (if any) is in place and harmless

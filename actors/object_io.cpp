@@ -173,7 +173,7 @@ prepared_batch prepare(object_io_state& st, batch_upload& batch) {
     std::string_view bytes(body.data() + offset, static_cast<size_t>(c.entry.size));
     c.temp_file = st.temp_prefix + std::to_string(st.temp_counter++);
     if (int err = write_whole_file(c.temp_file, bytes); err != 0)
-      return fail(err == ENOSPC || err == EDQUOT ? error_kind::storage_full : error_kind::failed,
+      return fail(storage_error_kind(err),
                   "cannot write upload temp file: " + std::string(std::strerror(err)));
     c.content_sha256 = sha256_hex(bytes);
     c.content_size = bytes.size();
@@ -212,9 +212,8 @@ rebuilt_delta rebuild(object_io_state& st, const delta_upload& d) {
   }
   if (!writer.put(d.bytes.data(), d.bytes.size(), &error) || !writer.finish(&error)) {
     ::unlink(r.temp_file.c_str());
-    bool full = error.find(std::strerror(ENOSPC)) != std::string::npos ||
-                error.find(std::strerror(EDQUOT)) != std::string::npos;
-    r.result = full ? failure(st, error_kind::storage_full, "delta upload: " + error)
+    r.result = storage_error_kind(error) == error_kind::storage_full
+                    ? failure(st, error_kind::storage_full, "delta upload: " + error)
                     : outcome::failure(error_kind::invalid, "delta upload: " + error);
     r.temp_file.clear();
     return r;

@@ -1,5 +1,8 @@
 #include "actors/rules/outcome.h"
 
+#include <cerrno>
+#include <cstring>
+
 namespace syncer {
 
 const char* to_string(error_kind kind) {
@@ -25,6 +28,17 @@ const char* to_string(error_kind kind) {
 
 bool is_transient(error_kind kind) {
   return kind == error_kind::unavailable || kind == error_kind::storage_full || kind == error_kind::unreachable;
+}
+
+error_kind storage_error_kind(int err) {
+  return err == ENOSPC || err == EDQUOT ? error_kind::storage_full : error_kind::failed;
+}
+
+error_kind storage_error_kind(const std::string& message) {
+  bool full = message.find(std::strerror(ENOSPC)) != std::string::npos ||
+              message.find(std::strerror(EDQUOT)) != std::string::npos ||
+              message.find("database or disk is full") != std::string::npos;
+  return full ? error_kind::storage_full : error_kind::failed;
 }
 
 std::string outcome::describe() const {

@@ -36,6 +36,14 @@ const char* to_string(error_kind kind);
 // away, busy or full. Everything else needs a different request.
 bool is_transient(error_kind kind);
 
+// What a failed write's errno means: storage_full for a full disk or
+// quota (ENOSPC, EDQUOT: retried later), failed for anything else.
+error_kind storage_error_kind(int err);
+
+// The same, for an error already turned into text (strerror text from the
+// object store or a delta writer, SQLite's "database or disk is full").
+error_kind storage_error_kind(const std::string& message);
+
 // ok, or a kind with its sentence (LevelDB's Status, for syncer's domain).
 struct outcome {
   error_kind kind = error_kind::ok;

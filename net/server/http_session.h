@@ -39,6 +39,7 @@
 #include "net/body/hashing_file_body.h"
 #include "net/server/incoming_registry.h"
 #include "net/server/listener.h"
+#include "net/status_map.h"
 #include "net/tls/edge_stream.h"
 
 namespace syncer::edge {
@@ -136,7 +137,7 @@ class http_session : public connection, public std::enable_shared_from_this<http
   void send_json(int status, std::string body);
   // 507 Insufficient Storage for a full disk or quota (the client backs
   // off and retries by itself), 500 for any other storage error.
-  static int storage_status(int err) { return err == ENOSPC || err == EDQUOT ? 507 : 500; }
+  static int storage_status(int err) { return http_status_of(storage_error_kind(err)); }
   // An error answer. `body_unread`: the request body was not consumed, so
   // the connection cannot be reused.
   void reject(int status, const std::string& message, bool body_unread = true);

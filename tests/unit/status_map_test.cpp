@@ -2,6 +2,10 @@
 // answers for each kind, and what the hub client reads back.
 #include <gtest/gtest.h>
 
+#include <cerrno>
+#include <cstring>
+#include <string>
+
 #include "actors/rules/outcome.h"
 #include "net/status_map.h"
 
@@ -65,6 +69,16 @@ TEST(Outcome, NamesAndTransience) {
   EXPECT_EQ(outcome::failure(error_kind::not_found, "no such file: a").describe(), "not_found: no such file: a");
   EXPECT_EQ(outcome::success().describe(), "ok");
   EXPECT_TRUE(outcome{}.ok());
+}
+
+TEST(Outcome, StorageErrorsThatMeanFull) {
+  EXPECT_EQ(storage_error_kind(ENOSPC), error_kind::storage_full);
+  EXPECT_EQ(storage_error_kind(EDQUOT), error_kind::storage_full);
+  EXPECT_EQ(storage_error_kind(EIO), error_kind::failed);
+  EXPECT_EQ(storage_error_kind("cannot write x: " + std::string(std::strerror(ENOSPC))), error_kind::storage_full);
+  EXPECT_EQ(storage_error_kind(std::string("database or disk is full")), error_kind::storage_full);
+  EXPECT_EQ(storage_error_kind(std::string("cannot open: ") + std::strerror(EACCES)), error_kind::failed);
+  EXPECT_EQ(http_status_of(storage_error_kind(ENOSPC)), 507);
 }
 
 }  // namespace
